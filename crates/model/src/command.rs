@@ -1,0 +1,137 @@
+//! Commands: everything that can change the engine's state. Each is applied at a timestamp.
+
+use cascade_num::{Lots, Quote, Ticks};
+
+use crate::ids::{AccountId, MarketId, OrderId, Side};
+use crate::market::{OrderType, SelfTradePrevention, TimeInForce};
+
+/// A new order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct NewOrder {
+    /// Client-chosen id, unique among live orders; top bit reserved for the engine.
+    pub id: OrderId,
+    /// The owner.
+    pub account: AccountId,
+    /// The market.
+    pub market: MarketId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Limit or market.
+    pub order_type: OrderType,
+    /// Limit price, or a market order's worst acceptable price.
+    pub price: Ticks,
+    /// Size, positive.
+    pub size: Lots,
+    /// Time in force (market orders behave as IOC whatever this says, except FOK).
+    pub time_in_force: TimeInForce,
+    /// Only ever reduce the account's position in this market.
+    pub reduce_only: bool,
+    /// What to do on meeting the account's own resting order.
+    pub self_trade: SelfTradePrevention,
+}
+
+/// An input to the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Command {
+    /// Create an account (ids below `AccountId::FIRST_USER` are reserved).
+    OpenAccount {
+        /// The new account.
+        account: AccountId,
+    },
+    /// Add collateral (also used to fund the insurance fund and the backstop vault).
+    Deposit {
+        /// Receiving account.
+        account: AccountId,
+        /// Amount, positive.
+        amount: Quote,
+    },
+    /// Remove collateral; refused if it would leave the account below initial margin.
+    Withdraw {
+        /// Paying account.
+        account: AccountId,
+        /// Amount, positive.
+        amount: Quote,
+    },
+    /// Choose the leverage for new exposure in a market.
+    SetLeverage {
+        /// The account.
+        account: AccountId,
+        /// The market.
+        market: MarketId,
+        /// Leverage, from 1 to the market's maximum.
+        leverage: u32,
+    },
+    /// Choose cross or isolated margin for a market (only while flat).
+    SetIsolated {
+        /// The account.
+        account: AccountId,
+        /// The market.
+        market: MarketId,
+        /// True for isolated, false for cross.
+        isolated: bool,
+    },
+    /// Move collateral into (positive) or out of (negative) an isolated position's margin.
+    AdjustIsolatedMargin {
+        /// The account.
+        account: AccountId,
+        /// The market.
+        market: MarketId,
+        /// Signed amount.
+        amount: Quote,
+    },
+    /// Place an order.
+    PlaceOrder(NewOrder),
+    /// Cancel a resting order.
+    CancelOrder {
+        /// The owner.
+        account: AccountId,
+        /// The order.
+        order: OrderId,
+    },
+    /// Change a resting order: a smaller size keeps queue priority; a new price or a larger
+    /// size loses it (and a new price may cross and fill).
+    AmendOrder {
+        /// The owner.
+        account: AccountId,
+        /// The order.
+        order: OrderId,
+        /// New total remaining size, positive.
+        size: Lots,
+        /// New price.
+        price: Ticks,
+    },
+    /// The oracle (index) price for a market: an exogenous input.
+    SetOracle {
+        /// The market.
+        market: MarketId,
+        /// The price.
+        price: Ticks,
+    },
+    /// The mid of the same perp on other venues (Hyperliquid mark component), or None.
+    SetExternalMid {
+        /// The market.
+        market: MarketId,
+        /// The price, or None to clear it.
+        price: Option<Ticks>,
+    },
+    /// Advance time only: runs mark updates, funding samples and payments that fall due.
+    Tick,
+}
+
+impl Command {
+    /// The account a command acts for, if any.
+    pub fn account(&self) -> Option<AccountId> {
+        match self {
+            Command::OpenAccount { account }
+            | Command::Deposit { account, .. }
+            | Command::Withdraw { account, .. }
+            | Command::SetLeverage { account, .. }
+            | Command::SetIsolated { account, .. }
+            | Command::AdjustIsolatedMargin { account, .. }
+            | Command::CancelOrder { account, .. }
+            | Command::AmendOrder { account, .. } => Some(*account),
+            Command::PlaceOrder(order) => Some(order.account),
+            Command::SetOracle { .. } | Command::SetExternalMid { .. } | Command::Tick => None,
+        }
+    }
+}
