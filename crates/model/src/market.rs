@@ -65,17 +65,20 @@ impl MarginTier {
         let mut tiers: Vec<MarginTier> = Vec::with_capacity(rows.len());
         for (i, &(floor, max_leverage, maintenance_rate)) in rows.iter().enumerate() {
             if max_leverage == 0 {
-                return Err(MarketSpecError::new(format!("tier {i}: max_leverage must be at least 1")));
+                return Err(MarketSpecError::new(format!(
+                    "tier {i}: max_leverage must be at least 1"
+                )));
             }
-            let initial_rate =
-                Ppm(i64::try_from(mul_div(PPM.into(), 1, max_leverage.into(), Rounding::Ceil).map_err(
-                    |e| MarketSpecError::new(format!("tier {i}: {e}")),
-                )?)
-                .expect("ppm / leverage fits"));
+            let initial_rate = Ppm(i64::try_from(
+                mul_div(PPM.into(), 1, max_leverage.into(), Rounding::Ceil)
+                    .map_err(|e| MarketSpecError::new(format!("tier {i}: {e}")))?,
+            )
+            .expect("ppm / leverage fits"));
             let deduction = match tiers.last() {
                 None => Quote::ZERO,
-                Some(prev) => derive_deduction(prev, floor, maintenance_rate)
-                    .ok_or_else(|| MarketSpecError::new(format!("tier {i}: deduction overflows")))?,
+                Some(prev) => derive_deduction(prev, floor, maintenance_rate).ok_or_else(|| {
+                    MarketSpecError::new(format!("tier {i}: deduction overflows"))
+                })?,
             };
             tiers.push(MarginTier {
                 notional_floor: floor,
@@ -261,7 +264,9 @@ impl MarketSpec {
             if tier.notional_floor <= prev.notional_floor {
                 return Err(self.err(&format!("tier {i}: notional floors must increase")));
             }
-            if tier.maintenance_rate < prev.maintenance_rate || tier.max_leverage > prev.max_leverage {
+            if tier.maintenance_rate < prev.maintenance_rate
+                || tier.max_leverage > prev.max_leverage
+            {
                 return Err(self.err(&format!(
                     "tier {i}: maintenance_rate must not fall and max_leverage must not rise \
                      with notional"
@@ -318,7 +323,18 @@ mod tests {
         let cum: Vec<i64> = tiers.iter().map(|t| t.deduction.get() / 1_000_000).collect();
         assert_eq!(
             cum,
-            [0, 50, 1_300, 16_300, 266_300, 1_266_300, 2_516_300, 5_016_300, 25_016_300, 100_016_300]
+            [
+                0,
+                50,
+                1_300,
+                16_300,
+                266_300,
+                1_266_300,
+                2_516_300,
+                5_016_300,
+                25_016_300,
+                100_016_300
+            ]
         );
         assert_eq!(tiers[0].initial_rate, Ppm(8_000));
         assert_eq!(tiers[7].initial_rate, Ppm(333_334), "1/3 rounds up");
@@ -330,8 +346,11 @@ mod tests {
             tick_size: Decimal::parse("0.1").unwrap(),
             lot_size: Decimal::parse("0.001").unwrap(),
             min_notional: usd(5),
-            tiers: MarginTier::table(&[(usd(0), 40, Ppm(12_500)), (usd(150_000_000), 20, Ppm(25_000))])
-                .unwrap(),
+            tiers: MarginTier::table(&[
+                (usd(0), 40, Ppm(12_500)),
+                (usd(150_000_000), 20, Ppm(25_000)),
+            ])
+            .unwrap(),
             oi_scaled_margin: None,
             maker_fee: Ppm(-100),
             taker_fee: Ppm(450),

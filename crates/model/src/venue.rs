@@ -295,8 +295,10 @@ impl VenueConfig {
                     return Err(err("liquidation.book.step_portion_max must be in (0, 1]".into()));
                 }
             }
-            if let LiquidationPriceLimit::Fillable { bankruptcy_adjustment, spread_to_maintenance } =
-                book.price_limit
+            if let LiquidationPriceLimit::Fillable {
+                bankruptcy_adjustment,
+                spread_to_maintenance,
+            } = book.price_limit
             {
                 if bankruptcy_adjustment.get() < PPM || spread_to_maintenance.get() < 0 {
                     return Err(err(
@@ -307,14 +309,18 @@ impl VenueConfig {
         }
         if let Some(b) = &l.backstop {
             if b.equity_below_maintenance.get() <= 0 || b.equity_below_maintenance.get() > PPM {
-                return Err(err("liquidation.backstop.equity_below_maintenance must be in (0, 1]".into()));
+                return Err(err(
+                    "liquidation.backstop.equity_below_maintenance must be in (0, 1]".into()
+                ));
             }
         }
         if l.book.is_none() && l.backstop.is_none() && !l.adl.enabled {
             return Err(err("liquidation needs at least one of book, backstop or adl".into()));
         }
         if self.orders_per_account_max == 0 || self.accounts_max <= crate::AccountId::FIRST_USER {
-            return Err(err("limits: orders_per_account_max and accounts_max must be positive".into()));
+            return Err(err(
+                "limits: orders_per_account_max and accounts_max must be positive".into()
+            ));
         }
         Ok(())
     }

@@ -107,7 +107,10 @@ impl Decimal {
         let mut scale: u32 = 0;
         let mut push = |c: u8, fractional: bool| -> Result<(), DecimalError> {
             let digit = i128::from(c - b'0');
-            mantissa = mantissa.checked_mul(10).and_then(|m| m.checked_add(digit)).ok_or_else(too_large)?;
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(digit))
+                .ok_or_else(too_large)?;
             if fractional {
                 scale += 1;
                 if scale > SCALE_MAX {
@@ -238,7 +241,9 @@ mod tests {
 
     #[test]
     fn display_table() {
-        for (text, shown) in [("-12.50", "-12.50"), ("0.0125", "0.0125"), ("7", "7"), ("-0.5", "-0.5")] {
+        for (text, shown) in
+            [("-12.50", "-12.50"), ("0.0125", "0.0125"), ("7", "7"), ("-0.5", "-0.5")]
+        {
             assert_eq!(Decimal::parse(text).unwrap().to_string(), shown);
         }
     }

@@ -1,0 +1,15 @@
+//! Test support for Cascade: a naive reference order book and proptest strategies.
+//!
+//! - [`ReferenceBook`] is a deliberately simple, obviously correct model of `cascade_book::Book`:
+//!   each side is a plain `Vec` sorted by (price priority, arrival), matching scans from the front.
+//!   Property tests run the same commands through both and demand identical results.
+//! - [`strategies`] generates random book command sequences ([`BookOp`]) and turns them into
+//!   concrete commands ([`BookCommand`]) against the current state, so cancels and reduces can
+//!   target live orders and submits can reuse ids on purpose.
+#![deny(clippy::float_arithmetic)]
+
+pub mod reference_book;
+pub mod strategies;
+
+pub use reference_book::ReferenceBook;
+pub use strategies::{apply_to_book, BookCommand, BookOp, BookParams, IdPick, OpResolver, Outcome};
