@@ -59,6 +59,8 @@ pub enum BookEvent {
         maker: OrderId,
         /// Its owner.
         owner: u32,
+        /// Size removed from it.
+        cut: Lots,
         /// New remaining size.
         remaining: Lots,
     },
@@ -328,7 +330,12 @@ impl Book {
                                 slot = next;
                                 BookEvent::MakerCancelled { maker, owner, remaining: Lots(cut) }
                             } else {
-                                BookEvent::MakerReduced { maker, owner, remaining: Lots(left) }
+                                BookEvent::MakerReduced {
+                                    maker,
+                                    owner,
+                                    cut: Lots(cut),
+                                    remaining: Lots(left),
+                                }
                             };
                             if remaining == 0 {
                                 result.self_trade = true;

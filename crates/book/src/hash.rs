@@ -4,8 +4,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 /// Murmur3's 64-bit finaliser: every input bit affects every output bit, so ids that differ only
 /// in high bits (agent number << 32 | counter) still spread over the table.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
+/// See the module documentation.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     #[inline]
@@ -32,4 +33,5 @@ impl Hasher for IdHasher {
     }
 }
 
-pub(crate) type IdBuildHasher = BuildHasherDefault<IdHasher>;
+/// `BuildHasher` for [`IdHasher`].
+pub type IdBuildHasher = BuildHasherDefault<IdHasher>;

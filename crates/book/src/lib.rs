@@ -21,3 +21,5 @@ mod book;
 mod hash;
 
 pub use book::{Book, BookEvent, BookReject, OrderRequest, OrderView, Submitted};
+/// The fixed hasher the book uses for order ids, for other crates that key maps by id.
+pub use hash::IdBuildHasher;

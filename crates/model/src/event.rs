@@ -60,6 +60,8 @@ pub enum RejectReason {
     ArithmeticOverflow,
     /// System accounts cannot trade or withdraw this way.
     SystemAccount,
+    /// The market has no oracle price yet, so margin cannot be computed.
+    NoOraclePrice,
 }
 
 /// Why a resting or incoming order was cancelled.
@@ -299,7 +301,9 @@ pub enum Event {
         /// Collateral moved (may be negative: the backstop absorbed a deficit).
         amount: Quote,
     },
-    /// A position moved from one account to another at no price (backstop takeover).
+    /// A position moved from one account to another at the mark price (backstop takeover): the
+    /// receiver pays the giver `|size| × price` for a long (the giver pays it for a short), as in
+    /// a trade without fees.
     PositionTransferred {
         /// The giving account.
         from: AccountId,
@@ -309,6 +313,8 @@ pub enum Event {
         market: MarketId,
         /// Signed size moved (the giver's sign).
         size: Lots,
+        /// The transfer price (mark).
+        price: Ticks,
     },
     /// An ADL trade: `size` of the bankrupt account's position closed against a counterparty
     /// for `quote` (paid by the bankrupt account's buyer side; see `bankrupt_side`).

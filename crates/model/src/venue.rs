@@ -257,6 +257,13 @@ impl fmt::Display for VenueConfigError {
 
 impl std::error::Error for VenueConfigError {}
 
+impl VenueConfigError {
+    /// An error about venue `venue`.
+    pub fn new(venue: &str, message: &str) -> VenueConfigError {
+        VenueConfigError { message: format!("venue `{venue}`: {message}") }
+    }
+}
+
 impl VenueConfig {
     /// Checks the whole configuration; the engine refuses one that fails.
     ///

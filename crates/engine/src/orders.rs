@@ -1,0 +1,757 @@
+//! Orders: validation and the margin pre-check, matching through the book, settlement of fills
+//! (cash, fees, positions, open interest), cancels, amends, leverage and margin-mode settings.
+//!
+//! Pre-trade margin rule: an order is rejected if it raises the account's initial margin
+//! requirement (positions plus worst-case resting orders, valued at mark) above its equity after
+//! the order's worst immediate loss (the distance of its limit beyond the mark) and taker fee.
+//! Orders that do not raise the requirement are always allowed. Reduce-only orders are clipped so
+//! that the reduce-only orders resting on a side never exceed the position they reduce.
+
+use cascade_book::{BookEvent, OrderRequest};
+use cascade_model::{
+    CancelReason, Event, MarketId, NewOrder, OrderId, OrderType, RejectReason, Side, TimeInForce,
+};
+use cascade_num::{mul_div, Lots, Ppm, Quote, Rounding, Ticks, PPM};
+
+use crate::limits::{PRICE_TICKS_MAX, SIZE_LOTS_MAX};
+use crate::state::{Position, NO_SLOT};
+use crate::{Engine, LiquidationState, OrderMeta};
+
+/// An order that passed validation, with its effective size.
+struct Validated {
+    account: usize,
+    market: usize,
+    size: i64,
+}
+
+fn fee_on(value: i128, rate: Ppm) -> i64 {
+    // Signed ceiling: a fee rounds up, a rebate (negative rate) rounds toward zero.
+    let fee = mul_div(value, rate.get().into(), PPM.into(), Rounding::Ceil).expect("fee fits i128");
+    i64::try_from(fee).expect("Invariant: fee on an accepted trade value fits i64")
+}
+
+impl Engine {
+    pub(crate) fn ensure_position(&mut self, account: usize, market: MarketId) -> usize {
+        if let Some(i) = self.accounts[account].position_index(market) {
+            return i;
+        }
+        let leverage = self.markets[market.index()].spec.default_leverage;
+        self.accounts[account].positions.push(Position::new(market, leverage));
+        self.accounts[account].positions.len() - 1
+    }
+
+    fn validate_order(
+        &self,
+        o: &NewOrder,
+        replacing: Option<(i64, i64)>,
+    ) -> Result<Validated, RejectReason> {
+        let a = self.account_index(o.account)?;
+        let m = self.market_index(o.market)?;
+        if o.size.get() <= 0 || o.size.get() > SIZE_LOTS_MAX {
+            return Err(RejectReason::NonPositiveSize);
+        }
+        if o.price.get() <= 0 || o.price.get() > PRICE_TICKS_MAX {
+            return Err(RejectReason::NonPositivePrice);
+        }
+        let market = &self.markets[m];
+        let Some(oracle) = market.oracle else { return Err(RejectReason::NoOraclePrice) };
+        let account = &self.accounts[a];
+        if account.state != LiquidationState::Normal
+            || self.pending.contains(&(o.account.0, u16::MAX))
+        {
+            return Err(RejectReason::AccountInLiquidation);
+        }
+        if let Some(band) = market.spec.price_band {
+            let gap = i128::from((o.price.get() - oracle.get()).abs()) * i128::from(PPM);
+            if gap > i128::from(band.get()) * i128::from(oracle.get()) {
+                return Err(RejectReason::PriceOutOfBand);
+            }
+        }
+        let value = i128::from(o.size.get())
+            * i128::from(o.price.get())
+            * i128::from(market.quote_per_tick_lot);
+        if value > i128::from(i64::MAX) {
+            return Err(RejectReason::ArithmeticOverflow);
+        }
+        let position = account.position(o.market);
+        if position.is_some_and(|p| p.isolated && self.pending.contains(&(o.account.0, o.market.0)))
+        {
+            return Err(RejectReason::AccountInLiquidation);
+        }
+        let mut size = o.size.get();
+        if o.reduce_only {
+            let pos = position.map_or(0, |p| p.size.get());
+            let reserved = position.map_or(0, |p| match o.side {
+                Side::Buy => p.reduce_only_buy.get(),
+                Side::Sell => p.reduce_only_sell.get(),
+            });
+            let replaced = replacing.map_or(0, |(_, old)| old);
+            let room = if pos * o.side.sign() < 0 { pos.abs() - reserved + replaced } else { 0 };
+            if room <= 0 {
+                return Err(RejectReason::ReduceOnlyWouldIncrease);
+            }
+            size = size.min(room);
+        } else if value < i128::from(market.spec.min_notional.get()) {
+            return Err(RejectReason::BelowMinimumNotional);
+        }
+        let rests = o.order_type == OrderType::Limit
+            && matches!(o.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
+        if rests && replacing.is_none() && account.order_count >= self.config.orders_per_account_max
+        {
+            return Err(RejectReason::TooManyOrders);
+        }
+        let pos_size = position.map_or(0, |p| p.size.get());
+        if (pos_size + o.side.sign() * size).abs() > SIZE_LOTS_MAX {
+            return Err(RejectReason::NonPositiveSize);
+        }
+        if !o.reduce_only {
+            self.check_margin(a, o, size, replacing)?;
+        }
+        Ok(Validated { account: a, market: m, size })
+    }
+
+    fn check_margin(
+        &self,
+        a: usize,
+        o: &NewOrder,
+        size: i64,
+        replacing: Option<(i64, i64)>,
+    ) -> Result<(), RejectReason> {
+        let account = &self.accounts[a];
+        let (old_buy, old_sell) = match (replacing, o.side) {
+            (Some((_, old)), Side::Buy) => (old, 0),
+            (Some((_, old)), Side::Sell) => (0, old),
+            (None, _) => (0, 0),
+        };
+        let (extra_buy, extra_sell) = match o.side {
+            Side::Buy => (size - old_buy, 0),
+            Side::Sell => (0, size - old_sell),
+        };
+        let before = self.cross_initial(account, None);
+        let after = self.cross_initial(account, Some((o.market, extra_buy, extra_sell)));
+        if after <= before {
+            return Ok(());
+        }
+        let mark = self.mark_of(o.market);
+        let adverse = match o.side {
+            Side::Buy => (o.price.get() - mark.get()).max(0),
+            Side::Sell => (mark.get() - o.price.get()).max(0),
+        };
+        let loss = self.value_at(o.market, size, Ticks(adverse));
+        let order_value = self.value_at(o.market, size, o.price);
+        let fee =
+            i128::from(fee_on(order_value, self.markets[o.market.index()].spec.taker_fee).max(0));
+        let equity = self.cross_equity(account) - loss - fee;
+        if equity < after {
+            return Err(RejectReason::InsufficientMargin);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn place_order(
+        &mut self,
+        o: &NewOrder,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        if o.id.is_engine() {
+            return Err(RejectReason::OrderIdReserved);
+        }
+        if self.orders.contains_key(&o.id.0) {
+            return Err(RejectReason::DuplicateOrderId);
+        }
+        let v = self.validate_order(o, None)?;
+        let time_in_force = match (o.order_type, o.time_in_force) {
+            (OrderType::Market, TimeInForce::Fok) => TimeInForce::Fok,
+            (OrderType::Market, _) => TimeInForce::Ioc,
+            (OrderType::Limit, tif) => tif,
+        };
+        let request = OrderRequest {
+            id: o.id,
+            owner: o.account.0,
+            side: o.side,
+            price: o.price,
+            size: Lots(v.size),
+            time_in_force,
+            self_trade: o.self_trade,
+        };
+        // Book-level rejections (post-only crossing, FOK) happen before anything changes.
+        let mut events = std::mem::take(&mut self.scratch);
+        events.clear();
+        let submitted = self.markets[v.market].book.submit(&request, &mut events);
+        let submitted = match submitted {
+            Ok(s) => s,
+            Err(reject) => {
+                self.scratch = events;
+                return Err(match reject {
+                    cascade_book::BookReject::DuplicateId => RejectReason::DuplicateOrderId,
+                    cascade_book::BookReject::PostOnlyWouldCross => {
+                        RejectReason::PostOnlyWouldCross
+                    }
+                    cascade_book::BookReject::FillOrKillUnfillable => {
+                        RejectReason::FillOrKillUnfillable
+                    }
+                    cascade_book::BookReject::UnknownOrder => RejectReason::UnknownOrder,
+                });
+            }
+        };
+        out.push(Event::OrderAccepted {
+            order: o.id,
+            account: o.account,
+            market: o.market,
+            side: o.side,
+            price: o.price,
+            size: Lots(v.size),
+        });
+        self.ensure_position(v.account, o.market);
+        let meta = OrderMeta {
+            account: o.account,
+            market: o.market,
+            side: o.side,
+            reduce_only: o.reduce_only,
+            post_only: time_in_force == TimeInForce::PostOnly,
+            self_trade: o.self_trade,
+        };
+        self.settle_book_events(meta, o.id, false, &events, out);
+        self.scratch = events;
+        if submitted.rested.get() > 0 {
+            self.track_rest(v.account, meta, o.id, submitted.rested);
+            out.push(Event::OrderRested { order: o.id, size: submitted.rested });
+        }
+        if submitted.cancelled.get() > 0 {
+            let reason =
+                if submitted.self_trade { CancelReason::SelfTrade } else { CancelReason::Unfilled };
+            out.push(Event::OrderCancelled {
+                order: o.id,
+                account: o.account,
+                remaining: submitted.cancelled,
+                reason,
+            });
+        }
+        self.after_trades(out);
+        Ok(())
+    }
+
+    fn track_rest(&mut self, account: usize, meta: OrderMeta, id: OrderId, size: Lots) {
+        self.orders.insert(id.0, meta);
+        let pi = self.ensure_position(account, meta.market);
+        let a = &mut self.accounts[account];
+        a.order_count += 1;
+        let p = &mut a.positions[pi];
+        match meta.side {
+            Side::Buy => p.open_buy += size,
+            Side::Sell => p.open_sell += size,
+        }
+        if meta.reduce_only {
+            match meta.side {
+                Side::Buy => p.reduce_only_buy += size,
+                Side::Sell => p.reduce_only_sell += size,
+            }
+        }
+    }
+
+    /// Removes `size` of a resting order from its owner's tracking; `gone` if it left the book.
+    fn untrack(&mut self, meta: OrderMeta, id: OrderId, size: Lots, gone: bool) {
+        let a = &mut self.accounts[meta.account.0 as usize];
+        let pi =
+            a.position_index(meta.market).expect("Invariant: a resting order has a position slot");
+        let p = &mut a.positions[pi];
+        match meta.side {
+            Side::Buy => p.open_buy -= size,
+            Side::Sell => p.open_sell -= size,
+        }
+        if meta.reduce_only {
+            match meta.side {
+                Side::Buy => p.reduce_only_buy -= size,
+                Side::Sell => p.reduce_only_sell -= size,
+            }
+        }
+        if gone {
+            a.order_count -= 1;
+            self.orders.remove(&id.0);
+        }
+    }
+
+    /// Settles what the book reported for an incoming order: fills, and resting orders removed or
+    /// reduced by self-trade prevention. Records touched accounts for re-indexing.
+    pub(crate) fn settle_book_events(
+        &mut self,
+        taker: OrderMeta,
+        taker_id: OrderId,
+        liquidation: bool,
+        events: &[BookEvent],
+        out: &mut Vec<Event>,
+    ) {
+        let market = taker.market;
+        let maker_side = taker.side.opposite();
+        for event in events {
+            match *event {
+                BookEvent::Fill { maker, maker_owner, price, size, maker_remaining } => {
+                    let meta = *self
+                        .orders
+                        .get(&maker.0)
+                        .expect("Invariant: a resting order has metadata");
+                    debug_assert_eq!(meta.account.0, maker_owner);
+                    self.untrack(meta, maker, size, maker_remaining.get() == 0);
+                    let spec = &self.markets[market.index()].spec;
+                    let (maker_rate, taker_rate) = (spec.maker_fee, spec.taker_fee);
+                    let value = self.value_at(market, size.get(), price);
+                    let maker_fee = fee_on(value, maker_rate);
+                    let taker_fee = fee_on(value, taker_rate);
+                    self.apply_trade(
+                        maker_owner as usize,
+                        market,
+                        maker_side,
+                        size.get(),
+                        price,
+                        value,
+                        maker_fee,
+                    );
+                    self.apply_trade(
+                        taker.account.0 as usize,
+                        market,
+                        taker.side,
+                        size.get(),
+                        price,
+                        value,
+                        taker_fee,
+                    );
+                    self.fee_pool += Quote(maker_fee + taker_fee);
+                    if self.faulty(crate::Fault::FeeCreditedTwice) {
+                        self.fee_pool += Quote(taker_fee);
+                    }
+                    self.touched.push(maker_owner);
+                    out.push(Event::Fill {
+                        market,
+                        maker_order: maker,
+                        taker_order: taker_id,
+                        maker: meta.account,
+                        taker: taker.account,
+                        price,
+                        size,
+                        taker_side: taker.side,
+                        maker_fee: Quote(maker_fee),
+                        taker_fee: Quote(taker_fee),
+                        liquidation,
+                    });
+                }
+                BookEvent::MakerCancelled { maker, owner: _, remaining } => {
+                    let meta = *self
+                        .orders
+                        .get(&maker.0)
+                        .expect("Invariant: a resting order has metadata");
+                    let view_size = remaining;
+                    self.untrack(meta, maker, view_size, true);
+                    out.push(Event::OrderCancelled {
+                        order: maker,
+                        account: meta.account,
+                        remaining: view_size,
+                        reason: CancelReason::SelfTrade,
+                    });
+                }
+                BookEvent::MakerReduced { maker, owner: _, cut, remaining } => {
+                    let meta = *self
+                        .orders
+                        .get(&maker.0)
+                        .expect("Invariant: a resting order has metadata");
+                    self.untrack(meta, maker, cut, false);
+                    out.push(Event::OrderReduced { order: maker, size: remaining });
+                }
+            }
+        }
+        self.touched.push(taker.account.0);
+    }
+
+    /// Applies one side of a trade to an account: cash, fee, position, basis, open interest.
+    #[allow(clippy::too_many_arguments)]
+    /// `value` is `qty × price × quote_per_tick_lot` (or, for ADL, the agreed quote amount).
+    pub(crate) fn apply_trade(
+        &mut self,
+        account: usize,
+        market: MarketId,
+        side: Side,
+        qty: i64,
+        price: Ticks,
+        value: i128,
+        fee: i64,
+    ) {
+        let pi = self.ensure_position(account, market);
+        let qptl = self.markets[market.index()].quote_per_tick_lot;
+        let value_i64 = i64::try_from(value).expect("Invariant: trade value fits i64");
+        let a = &mut self.accounts[account];
+        let p = &mut a.positions[pi];
+        let old = p.size.get();
+        let signed = side.sign() * qty;
+        let new = old + signed;
+        let cash_delta = match side {
+            Side::Buy => -value_i64,
+            Side::Sell => value_i64,
+        } - fee;
+        if p.isolated {
+            p.isolated_cash += Quote(cash_delta);
+        } else {
+            a.cash += Quote(cash_delta);
+        }
+        if old == 0 || (old > 0) == (signed > 0) {
+            p.entry_value += Quote(value_i64);
+        } else {
+            let closed = qty.min(old.abs());
+            let removed = if closed == old.abs() {
+                p.entry_value.get()
+            } else {
+                // A long's basis is a cost: remove more (rounded up). A short's basis is proceeds:
+                // remove less (rounded down). Either way realised PnL rounds against the trader.
+                let rounding = if old > 0 { Rounding::Ceil } else { Rounding::Floor };
+                i64::try_from(
+                    mul_div(p.entry_value.get().into(), closed.into(), old.abs().into(), rounding)
+                        .expect("basis fits"),
+                )
+                .expect("basis fits i64")
+            };
+            let closing_value = if closed == qty {
+                value_i64
+            } else {
+                i64::try_from(i128::from(closed) * i128::from(price.get()) * i128::from(qptl))
+                    .expect("fits")
+            };
+            let pnl = if old > 0 { closing_value - removed } else { removed - closing_value };
+            p.realized_pnl += Quote(pnl);
+            p.entry_value -= Quote(removed);
+            if qty > closed {
+                p.entry_value = Quote(value_i64 - closing_value);
+            }
+        }
+        p.size = Lots(new);
+        if p.isolated {
+            if new.abs() > old.abs() {
+                // Fund the extra exposure from the cross balance at the chosen leverage.
+                let grown = new.abs() - if (old > 0) == (new > 0) { old.abs() } else { 0 };
+                let need = mul_div(
+                    i128::from(grown) * i128::from(price.get()) * i128::from(qptl),
+                    1,
+                    p.leverage.max(1).into(),
+                    Rounding::Ceil,
+                )
+                .expect("fits");
+                let need = i64::try_from(need).expect("fits");
+                p.isolated_cash += Quote(need);
+                a.cash -= Quote(need);
+            } else if new == 0 {
+                a.cash += p.isolated_cash;
+                p.isolated_cash = Quote::ZERO;
+            }
+        }
+        let mk = &mut self.markets[market.index()];
+        mk.long_open_interest += Lots(new.max(0) - old.max(0));
+        mk.short_open_interest += Lots((-new).max(0) - (-old).max(0));
+        if old == 0 && new != 0 {
+            p.holder_slot = u32::try_from(mk.holders.len()).expect("holders fit u32");
+            mk.holders.push(cascade_model::AccountId(account as u32));
+        } else if old != 0 && new == 0 {
+            let slot = p.holder_slot as usize;
+            p.holder_slot = NO_SLOT;
+            mk.holders.swap_remove(slot);
+            if let Some(&moved) = mk.holders.get(slot) {
+                let other = &mut self.accounts[moved.0 as usize];
+                let oi = other.position_index(market).expect("Invariant: a holder has a position");
+                other.positions[oi].holder_slot = slot as u32;
+            }
+        }
+    }
+
+    /// After trades: trim reduce-only orders that no longer fit and re-index touched accounts.
+    pub(crate) fn after_trades(&mut self, out: &mut Vec<Event>) {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        touched.dedup();
+        for &account in &touched {
+            self.trim_reduce_only(account as usize, out);
+            self.reindex(account as usize, out);
+        }
+        touched.clear();
+        self.touched = touched;
+    }
+
+    /// Cancels (newest first) reduce-only orders beyond what the position can absorb.
+    fn trim_reduce_only(&mut self, account: usize, out: &mut Vec<Event>) {
+        let positions: Vec<(MarketId, i64, i64, i64)> = self.accounts[account]
+            .positions
+            .iter()
+            .map(|p| (p.market, p.size.get(), p.reduce_only_buy.get(), p.reduce_only_sell.get()))
+            .collect();
+        for (market, size, ro_buy, ro_sell) in positions {
+            for (side, reserved, room) in
+                [(Side::Buy, ro_buy, (-size).max(0)), (Side::Sell, ro_sell, size.max(0))]
+            {
+                if reserved <= room {
+                    continue;
+                }
+                let mut excess = reserved - room;
+                let owner = account as u32;
+                let mut mine: Vec<(OrderId, Lots)> = self.markets[market.index()]
+                    .book
+                    .orders(side)
+                    .filter(|v| {
+                        v.owner == owner && self.orders.get(&v.id.0).is_some_and(|m| m.reduce_only)
+                    })
+                    .map(|v| (v.id, v.size))
+                    .collect();
+                mine.sort_by_key(|x| std::cmp::Reverse(x.0));
+                for (id, size) in mine {
+                    if excess <= 0 {
+                        break;
+                    }
+                    let meta = self.orders[&id.0];
+                    if size.get() <= excess {
+                        self.markets[market.index()].book.cancel(id).expect("listed order is live");
+                        self.untrack(meta, id, size, true);
+                        out.push(Event::OrderCancelled {
+                            order: id,
+                            account: meta.account,
+                            remaining: size,
+                            reason: CancelReason::ReduceOnly,
+                        });
+                        excess -= size.get();
+                    } else {
+                        let keep = Lots(size.get() - excess);
+                        self.markets[market.index()]
+                            .book
+                            .reduce(id, keep)
+                            .expect("listed order is live");
+                        self.untrack(meta, id, Lots(excess), false);
+                        out.push(Event::OrderReduced { order: id, size: keep });
+                        excess = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    pub(crate) fn cancel_order(
+        &mut self,
+        account: cascade_model::AccountId,
+        id: OrderId,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        self.account_index(account)?;
+        let meta = *self.orders.get(&id.0).ok_or(RejectReason::UnknownOrder)?;
+        if meta.account != account {
+            return Err(RejectReason::NotOrderOwner);
+        }
+        let view = self.markets[meta.market.index()]
+            .book
+            .cancel(id)
+            .map_err(|_| RejectReason::UnknownOrder)?;
+        self.untrack(meta, id, view.size, true);
+        out.push(Event::OrderCancelled {
+            order: id,
+            account,
+            remaining: view.size,
+            reason: CancelReason::Requested,
+        });
+        Ok(())
+    }
+
+    /// Cancels every resting order of an account (in `market` only, if given).
+    pub(crate) fn cancel_all(
+        &mut self,
+        account: usize,
+        market: Option<MarketId>,
+        reason: CancelReason,
+        out: &mut Vec<Event>,
+    ) {
+        if self.accounts[account].order_count == 0 {
+            return;
+        }
+        let owner = account as u32;
+        let markets: Vec<MarketId> = self.accounts[account]
+            .positions
+            .iter()
+            .filter(|p| p.has_orders() && market.is_none_or(|m| m == p.market))
+            .map(|p| p.market)
+            .collect();
+        for m in markets {
+            let book = &self.markets[m.index()].book;
+            let ids: Vec<OrderId> = book
+                .orders(Side::Buy)
+                .chain(book.orders(Side::Sell))
+                .filter(|v| v.owner == owner)
+                .map(|v| v.id)
+                .collect();
+            for id in ids {
+                let meta = self.orders[&id.0];
+                let view = self.markets[m.index()].book.cancel(id).expect("listed order is live");
+                self.untrack(meta, id, view.size, true);
+                out.push(Event::OrderCancelled {
+                    order: id,
+                    account: meta.account,
+                    remaining: view.size,
+                    reason,
+                });
+            }
+        }
+    }
+
+    pub(crate) fn amend_order(
+        &mut self,
+        account: cascade_model::AccountId,
+        id: OrderId,
+        size: Lots,
+        price: Ticks,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        self.account_index(account)?;
+        let meta = *self.orders.get(&id.0).ok_or(RejectReason::UnknownOrder)?;
+        if meta.account != account {
+            return Err(RejectReason::NotOrderOwner);
+        }
+        let view =
+            self.markets[meta.market.index()].book.order(id).ok_or(RejectReason::UnknownOrder)?;
+        if size.get() <= 0 || size.get() > SIZE_LOTS_MAX {
+            return Err(RejectReason::NonPositiveSize);
+        }
+        if price == view.price && size <= view.size {
+            if size < view.size {
+                self.markets[meta.market.index()].book.reduce(id, size).expect("live order");
+                self.untrack(meta, id, view.size - size, false);
+            }
+            out.push(Event::OrderReduced { order: id, size });
+            return Ok(());
+        }
+        // Loses priority: validate as a new order replacing the old one, then cancel and re-place.
+        let order = NewOrder {
+            id,
+            account,
+            market: meta.market,
+            side: meta.side,
+            order_type: OrderType::Limit,
+            price,
+            size,
+            time_in_force: if meta.post_only { TimeInForce::PostOnly } else { TimeInForce::Gtc },
+            reduce_only: meta.reduce_only,
+            self_trade: meta.self_trade,
+        };
+        self.validate_order(&order, Some((view.size.get(), view.size.get())))?;
+        if meta.post_only {
+            let crosses = match meta.side {
+                Side::Buy => self.markets[meta.market.index()]
+                    .book
+                    .best_ask()
+                    .is_some_and(|(p, _)| price >= p),
+                Side::Sell => self.markets[meta.market.index()]
+                    .book
+                    .best_bid()
+                    .is_some_and(|(p, _)| price <= p),
+            };
+            if crosses {
+                return Err(RejectReason::PostOnlyWouldCross);
+            }
+        }
+        let removed = self.markets[meta.market.index()].book.cancel(id).expect("live order");
+        self.untrack(meta, id, removed.size, true);
+        out.push(Event::OrderCancelled {
+            order: id,
+            account,
+            remaining: removed.size,
+            reason: CancelReason::Amended,
+        });
+        self.place_order(&order, out)
+    }
+
+    pub(crate) fn set_leverage(
+        &mut self,
+        account: cascade_model::AccountId,
+        market: MarketId,
+        leverage: u32,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let a = self.account_index(account)?;
+        let m = self.market_index(market)?;
+        let max = self.markets[m].spec.tiers[0].max_leverage;
+        if leverage == 0 || leverage > max {
+            return Err(RejectReason::LeverageOutOfRange);
+        }
+        let pi = self.accounts[a].position_index(market);
+        if let Some(pi) = pi {
+            // Lowering leverage must leave the account above initial margin.
+            let old = self.accounts[a].positions[pi].leverage;
+            if leverage < old {
+                let mut trial = self.accounts[a].clone();
+                trial.positions[pi].leverage = leverage;
+                if self.cross_equity(&trial) < self.cross_initial(&trial, None) {
+                    return Err(RejectReason::InsufficientMargin);
+                }
+            }
+        }
+        let pi = self.ensure_position(a, market);
+        self.accounts[a].positions[pi].leverage = leverage;
+        out.push(Event::LeverageSet { account, market, leverage });
+        Ok(())
+    }
+
+    pub(crate) fn set_isolated(
+        &mut self,
+        account: cascade_model::AccountId,
+        market: MarketId,
+        isolated: bool,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let a = self.account_index(account)?;
+        self.market_index(market)?;
+        if let Some(p) = self.accounts[a].position(market) {
+            if p.size.get() != 0 || p.has_orders() {
+                return Err(RejectReason::MarginModeLocked);
+            }
+        }
+        let pi = self.ensure_position(a, market);
+        let acct = &mut self.accounts[a];
+        let p = &mut acct.positions[pi];
+        p.isolated = isolated;
+        acct.cash += p.isolated_cash;
+        p.isolated_cash = Quote::ZERO;
+        out.push(Event::MarginModeSet { account, market, isolated });
+        Ok(())
+    }
+
+    pub(crate) fn adjust_isolated(
+        &mut self,
+        account: cascade_model::AccountId,
+        market: MarketId,
+        amount: Quote,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let a = self.account_index(account)?;
+        self.market_index(market)?;
+        if amount.get() == 0 {
+            return Err(RejectReason::NonPositiveAmount);
+        }
+        let pi = self.accounts[a].position_index(market).ok_or(RejectReason::NotIsolated)?;
+        let acct = &self.accounts[a];
+        let p = &acct.positions[pi];
+        if !p.isolated {
+            return Err(RejectReason::NotIsolated);
+        }
+        if self.pending.contains(&(account.0, market.0)) {
+            return Err(RejectReason::AccountInLiquidation);
+        }
+        if amount.is_positive() {
+            let free = self.cross_equity(acct) - self.cross_initial(acct, None);
+            if i128::from(amount.get()) > free.min(i128::from(acct.cash.get())) {
+                return Err(RejectReason::WithdrawalExceedsFree);
+            }
+        } else {
+            let lots = p.size.get().abs();
+            let needed = self.initial_for_lots(market, lots, p.leverage);
+            if self.isolated_equity(p) + i128::from(amount.get()) < needed
+                || p.isolated_cash.get() + amount.get() < 0
+            {
+                return Err(RejectReason::WithdrawalExceedsFree);
+            }
+        }
+        let acct = &mut self.accounts[a];
+        acct.cash -= amount;
+        acct.positions[pi].isolated_cash += amount;
+        out.push(Event::IsolatedMarginMoved { account, market, amount });
+        self.reindex(a, out);
+        Ok(())
+    }
+}

@@ -1,0 +1,263 @@
+//! Time-driven work: mark-price updates, funding premium samples and payments. Runs when a
+//! command's timestamp passes the due time, in due-time order (at equal times: mark, then sample,
+//! then payment). Every mark update is followed by a liquidation step.
+
+use cascade_margin::funding::{
+    average_premium, clamp_sample, interval_rate, payment, premium, rate_8h,
+};
+use cascade_model::{Event, MarkRule, MarketId, PremiumAveraging, RejectReason, Side};
+use cascade_num::{div_round, mul_div, Ppb, Quote, Rounding, Ticks, TimeNs, PPM};
+
+use crate::limits::{BASIS_SAMPLES_MAX, PRICE_TICKS_MAX};
+use crate::Engine;
+
+fn median(values: &mut [i64]) -> i64 {
+    values.sort_unstable();
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        // Mean of the middle two, rounded toward zero.
+        (values[n / 2 - 1] + values[n / 2]) / 2
+    }
+}
+
+/// EMA step with `alpha = min(1, dt / window)` in ppm (a linear stand-in for `1 − e^(−dt/τ)`).
+fn ema_step(previous: Option<i128>, sample_micro: i128, dt_ns: u64, window_ns: u64) -> i128 {
+    match previous {
+        None => sample_micro,
+        Some(prev) => {
+            let alpha = if window_ns == 0 {
+                PPM
+            } else {
+                (i128::from(dt_ns) * i128::from(PPM) / i128::from(window_ns)).min(i128::from(PPM))
+                    as i64
+            };
+            prev + (sample_micro - prev) * i128::from(alpha) / i128::from(PPM)
+        }
+    }
+}
+
+impl Engine {
+    /// Runs everything due at or before `at`, then sets the clock to `at`.
+    pub(crate) fn advance_to(&mut self, at: TimeNs, out: &mut Vec<Event>) {
+        // Bounded by: each iteration moves one schedule strictly forward past `at` eventually.
+        loop {
+            let next = self.next_mark_at.min(self.next_sample_at).min(self.next_funding_at);
+            if next > at {
+                break;
+            }
+            self.now = next;
+            if self.next_mark_at == next {
+                self.next_mark_at = TimeNs(next.get() + self.config.mark_interval_ns);
+                self.update_all_marks(out);
+            }
+            if self.next_sample_at == next {
+                self.next_sample_at = TimeNs(next.get() + self.config.funding.sample_interval_ns);
+                self.sample_premiums(out);
+            }
+            if self.next_funding_at == next {
+                self.next_funding_at = TimeNs(next.get() + self.config.funding.interval_ns);
+                self.pay_funding(out);
+            }
+        }
+        self.now = at;
+    }
+
+    pub(crate) fn set_oracle(
+        &mut self,
+        market: MarketId,
+        price: Ticks,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let m = self.market_index(market)?;
+        if price.get() <= 0 || price.get() > PRICE_TICKS_MAX {
+            return Err(RejectReason::NonPositivePrice);
+        }
+        self.markets[m].oracle = Some(price);
+        out.push(Event::OraclePrice { market, price });
+        self.update_mark(m, out);
+        self.liquidation_step(out);
+        Ok(())
+    }
+
+    fn update_all_marks(&mut self, out: &mut Vec<Event>) {
+        for m in 0..self.markets.len() {
+            if self.markets[m].oracle.is_some() {
+                self.update_mark(m, out);
+            }
+        }
+        self.liquidation_step(out);
+    }
+
+    /// Recomputes one market's mark, emits it if it changed, and checks the liquidation index.
+    fn update_mark(&mut self, m: usize, out: &mut Vec<Event>) {
+        let Some(oracle) = self.markets[m].oracle else { return };
+        let now = self.now;
+        let rule = self.config.mark;
+        let interval_ns = self.config.funding.interval_ns;
+        let next_funding = self.next_funding_at;
+        let market = &mut self.markets[m];
+        let dt = now.get().saturating_sub(market.last_mark_update.get());
+        market.last_mark_update = now;
+        let bid = market.book.best_bid().map(|(p, _)| p.get());
+        let ask = market.book.best_ask().map(|(p, _)| p.get());
+        let last = market.book.last_trade().map(Ticks::get);
+        let mid = match (bid, ask) {
+            (Some(b), Some(a)) => Some((b + a) / 2),
+            _ => None,
+        };
+        let o = oracle.get();
+        let mark = match rule {
+            MarkRule::Oracle => o,
+            MarkRule::Hyperliquid { basis_ema_window_ns, book_ema_window_ns } => {
+                if let Some(mid) = mid {
+                    let sample = i128::from(mid - o) * i128::from(PPM);
+                    market.basis_ema_micro =
+                        Some(ema_step(market.basis_ema_micro, sample, dt, basis_ema_window_ns));
+                }
+                let basis = market.basis_ema_micro.unwrap_or(0) / i128::from(PPM);
+                let c1 = o + i64::try_from(basis).unwrap_or(0);
+                let mut book_parts: Vec<i64> = [bid, ask, last].into_iter().flatten().collect();
+                let c2 = if book_parts.is_empty() { o } else { median(&mut book_parts) };
+                let c2_sample = i128::from(c2) * i128::from(PPM);
+                market.book_ema_micro =
+                    Some(ema_step(market.book_ema_micro, c2_sample, dt, book_ema_window_ns));
+                let mut parts = vec![c1, c2];
+                match market.external_mid {
+                    Some(ext) => parts.push(ext.get()),
+                    None => parts.push(
+                        i64::try_from(market.book_ema_micro.unwrap_or(c2_sample) / i128::from(PPM))
+                            .unwrap_or(c2),
+                    ),
+                }
+                median(&mut parts)
+            }
+            MarkRule::Binance { basis_window_ns } => {
+                // Price 1: oracle × (1 + last interval rate × time left / interval).
+                let left = next_funding.get().saturating_sub(now.get());
+                let interval_rate = market.last_funding_rate.get();
+                let drift = mul_div(
+                    i128::from(o) * i128::from(interval_rate),
+                    left.into(),
+                    i128::from(interval_ns) * 1_000_000_000,
+                    Rounding::TowardZero,
+                )
+                .unwrap_or(0);
+                let p1 = o + i64::try_from(drift).unwrap_or(0);
+                // Price 2: oracle + moving average of the mid basis over the window.
+                if let Some(mid) = mid {
+                    market.basis_samples.push_back((now, mid - o));
+                    if market.basis_samples.len() > BASIS_SAMPLES_MAX {
+                        market.basis_samples.pop_front();
+                    }
+                }
+                while market
+                    .basis_samples
+                    .front()
+                    .is_some_and(|(t, _)| now.get().saturating_sub(t.get()) > basis_window_ns)
+                {
+                    market.basis_samples.pop_front();
+                }
+                let n = market.basis_samples.len() as i128;
+                let avg = if n == 0 {
+                    0
+                } else {
+                    div_round(
+                        market.basis_samples.iter().map(|&(_, b)| i128::from(b)).sum(),
+                        n,
+                        Rounding::TowardZero,
+                    )
+                    .unwrap_or(0)
+                };
+                let p2 = o + i64::try_from(avg).unwrap_or(0);
+                let p3 = last.or(mid).unwrap_or(o);
+                median(&mut [p1, p2, p3])
+            }
+        };
+        let mark = Ticks(mark.clamp(1, PRICE_TICKS_MAX));
+        if market.mark != Some(mark) {
+            market.mark = Some(mark);
+            out.push(Event::MarkPrice { market: market.id, price: mark });
+            self.check_triggers(m, out);
+        }
+    }
+
+    fn sample_premiums(&mut self, out: &mut Vec<Event>) {
+        let rule = self.config.funding;
+        for market in &mut self.markets {
+            let Some(oracle) = market.oracle else { continue };
+            // Impact notional in tick-lots: notional / quote per tick-lot, rounded up.
+            let target = div_round(
+                market.spec.impact_notional.get().into(),
+                market.quote_per_tick_lot.into(),
+                Rounding::Ceil,
+            )
+            .unwrap_or(1)
+            .max(1);
+            let impact_bid = market.book.impact(Side::Buy, target);
+            let impact_ask = market.book.impact(Side::Sell, target);
+            let raw = premium(impact_bid, impact_ask, oracle).unwrap_or(Ppb(0));
+            let sample = clamp_sample(raw, &rule, &market.spec.tiers[0]);
+            market.premiums.push(sample);
+            out.push(Event::FundingSample { market: market.id, premium: sample });
+        }
+    }
+
+    fn pay_funding(&mut self, out: &mut Vec<Event>) {
+        let rule = self.config.funding;
+        for m in 0..self.markets.len() {
+            let market = &mut self.markets[m];
+            let Some(oracle) = market.oracle else {
+                market.premiums = Default::default();
+                continue;
+            };
+            let tier0 = market.spec.tiers[0];
+            let avg = average_premium(
+                &market.premiums,
+                rule.averaging == PremiumAveraging::TimeWeighted,
+                rule.samples_min,
+            );
+            market.premiums = Default::default();
+            let r8 = rate_8h(avg, &rule, &tier0);
+            let rate = interval_rate(r8, &rule, &tier0).unwrap_or(Ppb(0));
+            market.last_funding_rate = rate;
+            let qptl = market.quote_per_tick_lot;
+            let holders = market.holders.clone();
+            let market_id = market.id;
+            let (mut paid, mut received) = (0i64, 0i64);
+            for &holder in &holders {
+                let a = &mut self.accounts[holder.0 as usize];
+                let pi = a.position_index(market_id).expect("Invariant: a holder has a position");
+                let p = &mut a.positions[pi];
+                let amount = payment(p.size, oracle, qptl, rate)
+                    .expect("Invariant: funding on a bounded position fits");
+                if amount.get() > 0 {
+                    paid += amount.get();
+                } else {
+                    received -= amount.get();
+                }
+                if p.isolated {
+                    p.isolated_cash -= amount;
+                } else {
+                    a.cash -= amount;
+                }
+            }
+            let dust = paid - received;
+            assert!(dust >= 0, "Invariant: funding payers round up, receivers down");
+            if !self.faulty(crate::Fault::FundingDustLost) {
+                self.funding_dust += Quote(dust);
+            }
+            out.push(Event::FundingPaid {
+                market: market_id,
+                rate,
+                oracle,
+                paid: Quote(paid),
+                received: Quote(received),
+            });
+            for &holder in &holders {
+                self.reindex(holder.0 as usize, out);
+            }
+        }
+    }
+}
