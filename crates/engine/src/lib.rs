@@ -367,6 +367,14 @@ impl Engine {
         }
     }
 
+    /// True while an isolated position is inside the liquidation pipeline.
+    pub fn position_liquidating(&self, id: AccountId, market: MarketId) -> bool {
+        self.accounts
+            .get(id.0 as usize)
+            .and_then(|a| a.position(market))
+            .is_some_and(|p| p.liquidating)
+    }
+
     /// True if the account (cross), or its isolated position in `market`, is below maintenance
     /// margin at the current marks.
     pub fn below_maintenance(&self, id: AccountId, market: Option<MarketId>) -> bool {

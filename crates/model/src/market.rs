@@ -375,7 +375,8 @@ mod tests {
     #[test]
     fn validation_table() {
         assert_eq!(spec().validate(), Ok(()));
-        let cases: Vec<(fn(&mut MarketSpec), &str)> = vec![
+        type Mutation = fn(&mut MarketSpec);
+        let cases: Vec<(Mutation, &str)> = vec![
             (|s| s.tiers.clear(), "at least one margin tier"),
             (|s| s.tiers[1].deduction = Quote(1), "breaks continuity"),
             (|s| s.tiers[1].notional_floor = Quote(0), "floors must increase"),

@@ -1,4 +1,9 @@
-//! Test support for Cascade: a naive reference order book and proptest strategies.
+//! Test support for Cascade: the auditor (shadow ledger), an engine harness and workload, a naive
+//! reference order book, and proptest strategies.
+//!
+//! - [`auditor::Auditor`] re-derives the ledger from events and checks the engine after every step.
+//! - [`harness::Harness`] steps an engine and its auditor together and keeps the command log.
+//! - [`workload`] generates seeded random order flow with price shocks for the auditor to check.
 //!
 //! - [`ReferenceBook`] is a deliberately simple, obviously correct model of `cascade_book::Book`:
 //!   each side is a plain `Vec` sorted by (price priority, arrival), matching scans from the front.
@@ -8,8 +13,11 @@
 //!   target live orders and submits can reuse ids on purpose.
 #![deny(clippy::float_arithmetic)]
 
+pub mod auditor;
+pub mod harness;
 pub mod reference_book;
 pub mod strategies;
+pub mod workload;
 
 pub use reference_book::ReferenceBook;
 pub use strategies::{apply_to_book, BookCommand, BookOp, BookParams, IdPick, OpResolver, Outcome};

@@ -37,7 +37,13 @@ struct Resting {
 
 impl Resting {
     fn view(&self) -> OrderView {
-        OrderView { id: self.id, owner: self.owner, side: self.side, price: self.price, size: self.size }
+        OrderView {
+            id: self.id,
+            owner: self.owner,
+            side: self.side,
+            price: self.price,
+            size: self.size,
+        }
     }
 }
 
@@ -95,7 +101,10 @@ impl ReferenceBook {
     }
 
     /// Like `Book::submit`: returns the result and the resting-order events in order.
-    pub fn submit(&mut self, order: &OrderRequest) -> (Result<Submitted, BookReject>, Vec<BookEvent>) {
+    pub fn submit(
+        &mut self,
+        order: &OrderRequest,
+    ) -> (Result<Submitted, BookReject>, Vec<BookEvent>) {
         self.submit_with_budget(order, None)
     }
 
@@ -109,7 +118,10 @@ impl ReferenceBook {
         order: &OrderRequest,
         event_budget: Option<usize>,
     ) -> (Result<Submitted, BookReject>, Vec<BookEvent>) {
-        assert!(order.size.get() > 0 && order.price.get() > 0, "reference: positive size and price");
+        assert!(
+            order.size.get() > 0 && order.price.get() > 0,
+            "reference: positive size and price"
+        );
         if self.order(order.id).is_some() {
             return (Err(BookReject::DuplicateId), Vec::new());
         }
@@ -134,7 +146,11 @@ impl ReferenceBook {
     }
 
     /// Matches and then rests or cancels the rest; the order has passed all checks.
-    fn execute(&mut self, order: &OrderRequest, budget: Option<usize>) -> (Submitted, Vec<BookEvent>) {
+    fn execute(
+        &mut self,
+        order: &OrderRequest,
+        budget: Option<usize>,
+    ) -> (Submitted, Vec<BookEvent>) {
         let mut result = Submitted::default();
         let mut events = Vec::new();
         let mut left = order.size.get();
@@ -186,6 +202,7 @@ impl ReferenceBook {
                             events.push(BookEvent::MakerReduced {
                                 maker: front.id,
                                 owner: front.owner,
+                                cut: Lots(cut),
                                 remaining: front.size,
                             });
                         }
@@ -296,9 +313,9 @@ impl ReferenceBook {
         self.side(side).iter().map(Resting::view).collect()
     }
 
-    /// Ids of all live orders, bids (in priority order) then asks.
-    pub fn live_ids(&self) -> Vec<OrderId> {
-        self.all().map(|r| r.id).collect()
+    /// All live orders: bids then asks, each in priority order.
+    pub fn live_orders(&self) -> Vec<OrderView> {
+        self.all().map(Resting::view).collect()
     }
 
     /// Number of live orders.
