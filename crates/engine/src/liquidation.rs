@@ -285,8 +285,9 @@ impl Engine {
                 BackstopTarget::Vault => AccountId::BACKSTOP_VAULT,
                 BackstopTarget::InsuranceFund => AccountId::INSURANCE_FUND,
             };
-            let target_cash = i128::from(self.accounts[target.0 as usize].cash.get());
-            if equity < threshold && (equity >= 0 || target_cash >= -equity) {
+            // The backstop absorbs a deficit only while its own equity covers it.
+            let capacity = self.cross_equity(&self.accounts[target.0 as usize]).max(0);
+            if equity < threshold && (equity >= 0 || capacity >= -equity) {
                 self.takeover(ai, iso, target.0 as usize, out);
                 self.end(ai, iso, LiquidationOutcome::BackstopTakeover, out);
                 return;
@@ -559,7 +560,7 @@ impl Engine {
             self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash += amount;
             out.push(Event::LiquidationFee { account: AccountId(ai as u32), market, amount });
         } else if amount < 0 {
-            let available = self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash.get().max(0);
+            let available = self.insurance_capacity();
             let pay = Quote(saturate(-amount).get().min(available));
             if pay.is_positive() {
                 self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash -= pay;
@@ -608,10 +609,9 @@ impl Engine {
         if cash >= 0 || has_cross_positions {
             return LiquidationOutcome::ClosedOut;
         }
-        let fund = &mut self.accounts[AccountId::INSURANCE_FUND.0 as usize];
-        let pay = (-cash).min(fund.cash.get().max(0));
+        let pay = (-cash).min(self.insurance_capacity());
         if pay > 0 {
-            fund.cash -= Quote(pay);
+            self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash -= Quote(pay);
             self.accounts[ai].cash += Quote(pay);
             out.push(Event::InsuranceFundPaid {
                 account: AccountId(ai as u32),
@@ -624,6 +624,13 @@ impl Engine {
             return LiquidationOutcome::BadDebt;
         }
         LiquidationOutcome::ClosedOut
+    }
+
+    /// What the insurance fund can pay out: its equity (cash plus the value of any positions it
+    /// took over), never below zero.
+    pub(crate) fn insurance_capacity(&self) -> i64 {
+        saturate(self.cross_equity(&self.accounts[AccountId::INSURANCE_FUND.0 as usize]).max(0))
+            .get()
     }
 
     /// Moves a scope's positions (at mark) and collateral to the backstop account.
