@@ -32,70 +32,81 @@ const CROSS: u16 = u16::MAX;
 
 impl Engine {
     /// Recomputes an account's index entries (or queues it if it is below maintenance).
+    ///
+    /// An entry only ever moves toward the mark (riskier) or to the other side; when the account
+    /// became safer, the old entry is kept: it fires early, and the re-check then files the exact
+    /// trigger. This keeps fills that reduce risk away from the index's B-trees.
     pub(crate) fn reindex(&mut self, ai: usize, _out: &mut Vec<Event>) {
         if AccountId(ai as u32).is_system() || !self.accounts[ai].open {
             return;
         }
-        let a = &self.accounts[ai];
-        let cross_equity = self.cross_equity(a);
-        let cross_mm = self.cross_maintenance(a);
-        let cross_bad = cross_mm > 0 && cross_equity < cross_mm;
-        let cross_buffer = (cross_equity - cross_mm).max(0);
-        let cross_notional: i128 =
-            a.positions.iter().filter(|p| !p.isolated).map(|p| self.position_value(p).abs()).sum();
-        let mut updates: Vec<(usize, Option<(bool, Ticks)>)> =
-            Vec::with_capacity(a.positions.len());
-        let mut queue: Vec<u16> = Vec::new();
-        for (pi, p) in a.positions.iter().enumerate() {
-            let size = p.size.get();
-            let new = if size == 0 {
-                None
-            } else if p.isolated {
-                let e = self.isolated_equity(p);
-                let mm = self.position_maintenance(p);
-                if e < mm {
-                    queue.push(p.market.0);
-                    None
-                } else {
-                    Some(self.trigger_for(p.market, p.size, e - mm))
-                }
-            } else if cross_bad {
-                None
-            } else {
-                let share = if cross_notional == 0 {
-                    0
-                } else {
-                    cross_buffer * self.position_value(p).abs() / cross_notional
-                };
-                Some(self.trigger_for(p.market, p.size, share))
-            };
-            if new != p.trigger {
-                updates.push((pi, new));
-            }
-        }
-        if cross_bad {
-            queue.push(CROSS);
-        }
+        let (cross_bad, cross_buffer, cross_notional) = {
+            let a = &self.accounts[ai];
+            let equity = self.cross_equity(a);
+            let mm = self.cross_maintenance(a);
+            let notional: i128 = a
+                .positions
+                .iter()
+                .filter(|p| !p.isolated)
+                .map(|p| self.position_value(p).abs())
+                .sum();
+            (mm > 0 && equity < mm, (equity - mm).max(0), notional)
+        };
         let ignore = self.faulty(crate::Fault::LiquidationIndexIgnored);
-        for (pi, new) in updates {
-            let market = self.accounts[ai].positions[pi].market;
+        for pi in 0..self.accounts[ai].positions.len() {
+            let (new, queue) = {
+                let p = &self.accounts[ai].positions[pi];
+                if p.size.get() == 0 {
+                    (None, None)
+                } else if p.isolated {
+                    let e = self.isolated_equity(p);
+                    let mm = self.position_maintenance(p);
+                    if e < mm {
+                        (None, Some(p.market.0))
+                    } else {
+                        (Some(self.trigger_for(p.market, p.size, e - mm)), None)
+                    }
+                } else if cross_bad {
+                    (None, None)
+                } else {
+                    let share = if cross_notional == 0 {
+                        0
+                    } else {
+                        cross_buffer * self.position_value(p).abs() / cross_notional
+                    };
+                    (Some(self.trigger_for(p.market, p.size, share)), None)
+                }
+            };
+            if let Some(m) = queue {
+                if !ignore {
+                    self.pending.insert((ai as u32, m));
+                }
+            }
             let old = self.accounts[ai].positions[pi].trigger;
+            let new = if ignore { None } else { new };
+            let keep_old = match (old, new) {
+                // Same side and the old trigger is at least as close to the mark: still safe.
+                (Some((true, o)), Some((true, n))) => o >= n,
+                (Some((false, o)), Some((false, n))) => o <= n,
+                _ => old == new,
+            };
+            if keep_old {
+                continue;
+            }
+            let market = self.accounts[ai].positions[pi].market;
             let mk = &mut self.markets[market.index()];
             if let Some((long, t)) = old {
                 let set = if long { &mut mk.long_triggers } else { &mut mk.short_triggers };
                 set.remove(&(t.get(), ai as u32));
             }
-            let new = if ignore { None } else { new };
             if let Some((long, t)) = new {
                 let set = if long { &mut mk.long_triggers } else { &mut mk.short_triggers };
                 set.insert((t.get(), ai as u32));
             }
             self.accounts[ai].positions[pi].trigger = new;
         }
-        for m in queue {
-            if !ignore {
-                self.pending.insert((ai as u32, m));
-            }
+        if cross_bad && !ignore {
+            self.pending.insert((ai as u32, CROSS));
         }
     }
 

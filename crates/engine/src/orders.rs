@@ -127,11 +127,30 @@ impl Engine {
             Side::Buy => (size - old_buy, 0),
             Side::Sell => (0, size - old_sell),
         };
-        let before = self.cross_initial(account, None);
-        let after = self.cross_initial(account, Some((o.market, extra_buy, extra_sell)));
-        if after <= before {
+        // Only this market's requirement changes: compare it first, total it only if it grew.
+        let (market_before, market_after) = match account.position(o.market) {
+            Some(p) => {
+                let lots = |b: i64, s: i64| {
+                    if p.isolated {
+                        (p.open_buy.get() + b).max(p.open_sell.get() + s)
+                    } else {
+                        Engine::exposure_lots(p, b, s)
+                    }
+                };
+                (
+                    self.initial_for_lots(o.market, lots(0, 0), p.leverage),
+                    self.initial_for_lots(o.market, lots(extra_buy, extra_sell), p.leverage),
+                )
+            }
+            None => {
+                let leverage = self.markets[o.market.index()].spec.default_leverage;
+                (0, self.initial_for_lots(o.market, extra_buy.max(extra_sell), leverage))
+            }
+        };
+        if market_after <= market_before {
             return Ok(());
         }
+        let after = self.cross_initial(account, None) + market_after - market_before;
         let mark = self.mark_of(o.market);
         let adverse = match o.side {
             Side::Buy => (o.price.get() - mark.get()).max(0),
@@ -156,9 +175,7 @@ impl Engine {
         if o.id.is_engine() {
             return Err(RejectReason::OrderIdReserved);
         }
-        if self.orders.contains_key(&o.id.0) {
-            return Err(RejectReason::DuplicateOrderId);
-        }
+        // Duplicate ids are refused by the book before anything changes.
         let v = self.validate_order(o, None)?;
         let time_in_force = match (o.order_type, o.time_in_force) {
             (OrderType::Market, TimeInForce::Fok) => TimeInForce::Fok,
@@ -358,7 +375,10 @@ impl Engine {
                 }
             }
         }
-        self.touched.push(taker.account.0);
+        // Only fills change the taker's balance or position; a resting order changes neither.
+        if events.iter().any(|e| matches!(e, BookEvent::Fill { .. })) {
+            self.touched.push(taker.account.0);
+        }
     }
 
     /// Applies one side of a trade to an account: cash, fee, position, basis, open interest.
@@ -473,6 +493,13 @@ impl Engine {
 
     /// Cancels (newest first) reduce-only orders beyond what the position can absorb.
     fn trim_reduce_only(&mut self, account: usize, out: &mut Vec<Event>) {
+        let excess = |p: &Position| {
+            p.reduce_only_buy.get() > (-p.size.get()).max(0)
+                || p.reduce_only_sell.get() > p.size.get().max(0)
+        };
+        if !self.accounts[account].positions.iter().any(excess) {
+            return;
+        }
         let positions: Vec<(MarketId, i64, i64, i64)> = self.accounts[account]
             .positions
             .iter()
