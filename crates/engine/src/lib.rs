@@ -468,12 +468,7 @@ impl Engine {
         if a.state != LiquidationState::Normal || self.pending.contains(&(id.0, u16::MAX)) {
             return Err(RejectReason::AccountInLiquidation);
         }
-        // Free collateral: cross equity minus initial margin, and never more than the cash itself
-        // (unrealised profit stays in the account until realised).
-        let equity = self.cross_equity(a);
-        let initial = self.cross_initial(a, None);
-        let free = (equity - initial).min(i128::from(a.cash.get()));
-        if i128::from(amount.get()) > free {
+        if i128::from(amount.get()) > self.withdrawable(a) {
             return Err(RejectReason::WithdrawalExceedsFree);
         }
         self.accounts[i].cash -= amount;

@@ -57,7 +57,8 @@ impl Engine {
             let (new, queue) = {
                 let p = &self.accounts[ai].positions[pi];
                 if p.size.get() == 0 {
-                    (None, None)
+                    // A flat isolated position left with a deficit waits for the pipeline.
+                    (None, (p.isolated && p.isolated_cash.is_negative()).then_some(p.market.0))
                 } else if p.isolated {
                     let e = self.isolated_equity(p);
                     let mm = self.position_maintenance(p);
@@ -246,7 +247,7 @@ impl Engine {
     /// One pass of the pipeline for a cross account or an isolated position.
     fn liquidate(&mut self, ai: usize, iso: Option<MarketId>, out: &mut Vec<Event>) {
         let (equity, mm) = self.scope_health(ai, iso);
-        if mm == 0 || equity >= mm {
+        if (mm == 0 && equity >= 0) || (mm > 0 && equity >= mm) {
             if self.scope_liquidating(ai, iso) {
                 self.end(ai, iso, LiquidationOutcome::Restored, out);
             } else {
@@ -611,9 +612,32 @@ impl Engine {
         iso: Option<MarketId>,
         out: &mut Vec<Event>,
     ) -> LiquidationOutcome {
-        // A closed isolated position has already returned its collateral to the cross balance; the
-        // deficit, if any, is then the cross balance's.
-        let _ = iso;
+        if let Some(m) = iso {
+            // An isolated deficit stays with the position: the cross balance is not liable.
+            let pi =
+                self.accounts[ai].position_index(m).expect("isolated scope has a position slot");
+            let deficit = -self.accounts[ai].positions[pi].isolated_cash.get();
+            if deficit <= 0 {
+                return LiquidationOutcome::ClosedOut;
+            }
+            let pay = deficit.min(self.insurance_capacity());
+            if pay > 0 {
+                self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash -= Quote(pay);
+                self.accounts[ai].positions[pi].isolated_cash += Quote(pay);
+                out.push(Event::InsuranceFundPaid {
+                    account: AccountId(ai as u32),
+                    amount: Quote(pay),
+                });
+            }
+            if pay < deficit {
+                out.push(Event::BadDebt {
+                    account: AccountId(ai as u32),
+                    amount: Quote(deficit - pay),
+                });
+                return LiquidationOutcome::BadDebt;
+            }
+            return LiquidationOutcome::ClosedOut;
+        }
         let cash = self.accounts[ai].cash.get();
         let has_cross_positions =
             self.accounts[ai].positions.iter().any(|p| !p.isolated && p.size.get() != 0);
@@ -669,12 +693,26 @@ impl Engine {
         }
         // The scope's equity is now cash: the cross balance, or what the isolated position returned.
         let amount = match iso {
-            None => self.accounts[ai].cash,
-            Some(_) => {
-                Quote(i64::try_from(i128::from(iso_cash_before) + moved_value).expect("fits"))
+            None => {
+                let amount = self.accounts[ai].cash;
+                self.accounts[ai].cash -= amount;
+                amount
+            }
+            Some(m) => {
+                let amount =
+                    Quote(i64::try_from(i128::from(iso_cash_before) + moved_value).expect("fits"));
+                // Still in the position if negative, already released to the cross balance otherwise.
+                let pi = self.accounts[ai]
+                    .position_index(m)
+                    .expect("isolated scope has a position slot");
+                if amount.is_negative() {
+                    self.accounts[ai].positions[pi].isolated_cash -= amount;
+                } else {
+                    self.accounts[ai].cash -= amount;
+                }
+                amount
             }
         };
-        self.accounts[ai].cash -= amount;
         self.accounts[target].cash += amount;
         out.push(Event::BackstopCollateral { account: from, to, market: iso, amount });
     }

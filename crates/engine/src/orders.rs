@@ -455,7 +455,10 @@ impl Engine {
                 let need = i64::try_from(need).expect("fits");
                 p.isolated_cash += Quote(need);
                 a.cash -= Quote(need);
-            } else if new == 0 {
+            } else if new == 0 && p.isolated_cash.get() >= 0 {
+                // Released to the cross balance. A negative balance (a deficit) stays with the
+                // isolated position: the cross balance is not liable for it; the liquidation
+                // pipeline settles it from the insurance fund or records it as bad debt.
                 a.cash += p.isolated_cash;
                 p.isolated_cash = Quote::ZERO;
             }
@@ -761,8 +764,7 @@ impl Engine {
             return Err(RejectReason::AccountInLiquidation);
         }
         if amount.is_positive() {
-            let free = self.cross_equity(acct) - self.cross_initial(acct, None);
-            if i128::from(amount.get()) > free.min(i128::from(acct.cash.get())) {
+            if i128::from(amount.get()) > self.withdrawable(acct) {
                 return Err(RejectReason::WithdrawalExceedsFree);
             }
         } else {

@@ -123,4 +123,23 @@ impl Engine {
         }
         total
     }
+
+    /// Unrealised PnL of a position at mark: value against its cost basis.
+    pub(crate) fn unrealised_pnl(&self, p: &Position) -> i128 {
+        let value = self.position_value(p);
+        let basis = i128::from(p.entry_value.get());
+        if p.size.get() >= 0 {
+            value - basis
+        } else {
+            basis - value.abs()
+        }
+    }
+
+    /// What may leave the cross balance: equity above initial margin, excluding unrealised
+    /// profit (profit is withdrawable once realised).
+    pub(crate) fn withdrawable(&self, a: &Account) -> i128 {
+        let profit: i128 =
+            a.positions.iter().filter(|p| !p.isolated).map(|p| self.unrealised_pnl(p).max(0)).sum();
+        self.cross_equity(a) - self.cross_initial(a, None) - profit
+    }
 }
