@@ -55,7 +55,7 @@ fn hash_position(h: &mut StateHasher, p: &Position) {
     h.i64(p.entry_value.get());
     h.i64(p.realized_pnl.get());
     h.u64(u64::from(p.leverage));
-    h.u64(u64::from(p.isolated) | u64::from(p.liquidating) << 1);
+    h.u64(u64::from(p.isolated) | u64::from(p.liquidating) << 1 | u64::from(p.bad_debt) << 2);
     h.i64(p.isolated_cash.get());
     h.i64(p.open_buy.get());
     h.i64(p.open_sell.get());

@@ -220,8 +220,16 @@ impl Engine {
     fn scope_liquidating(&self, ai: usize, iso: Option<MarketId>) -> bool {
         let a = &self.accounts[ai];
         match iso {
-            None => a.state == LiquidationState::Liquidating,
+            None => matches!(a.state, LiquidationState::Liquidating | LiquidationState::BadDebt),
             Some(m) => a.position(m).is_some_and(|p| p.liquidating),
+        }
+    }
+
+    fn in_bad_debt(&self, ai: usize, iso: Option<MarketId>) -> bool {
+        let a = &self.accounts[ai];
+        match iso {
+            None => a.state == LiquidationState::BadDebt,
+            Some(m) => a.position(m).is_some_and(|p| p.bad_debt),
         }
     }
 
@@ -233,11 +241,27 @@ impl Engine {
         out: &mut Vec<Event>,
     ) {
         let continuing = outcome == LiquidationOutcome::Continuing;
-        self.set_scope_state(ai, iso, continuing);
-        if outcome == LiquidationOutcome::BadDebt && iso.is_none() {
-            self.accounts[ai].state = LiquidationState::BadDebt;
+        let bad_debt = outcome == LiquidationOutcome::BadDebt;
+        // Bad debt is a stated state: the scope stays marked until the debt is settled, and a
+        // retry that changes nothing says nothing.
+        let repeated = bad_debt && self.in_bad_debt(ai, iso);
+        self.set_scope_state(ai, iso, continuing || bad_debt);
+        match iso {
+            None if bad_debt => self.accounts[ai].state = LiquidationState::BadDebt,
+            None => {}
+            Some(m) => {
+                if let Some(pi) = self.accounts[ai].position_index(m) {
+                    self.accounts[ai].positions[pi].bad_debt = bad_debt;
+                }
+            }
         }
-        out.push(Event::LiquidationEnded { account: AccountId(ai as u32), market: iso, outcome });
+        if !repeated {
+            out.push(Event::LiquidationEnded {
+                account: AccountId(ai as u32),
+                market: iso,
+                outcome,
+            });
+        }
         if continuing {
             self.pending.insert((ai as u32, iso.map_or(CROSS, |m| m.0)));
         }
@@ -310,10 +334,12 @@ impl Engine {
                 let outcome = self.settle_deficit(ai, iso, out);
                 self.end(ai, iso, outcome, out);
             } else {
-                out.push(Event::BadDebt {
-                    account: AccountId(ai as u32),
-                    amount: saturate(-equity),
-                });
+                if !self.in_bad_debt(ai, iso) {
+                    out.push(Event::BadDebt {
+                        account: AccountId(ai as u32),
+                        amount: saturate(-equity),
+                    });
+                }
                 self.end(ai, iso, LiquidationOutcome::BadDebt, out);
             }
             return;
@@ -630,10 +656,12 @@ impl Engine {
                 });
             }
             if pay < deficit {
-                out.push(Event::BadDebt {
-                    account: AccountId(ai as u32),
-                    amount: Quote(deficit - pay),
-                });
+                if !self.in_bad_debt(ai, iso) {
+                    out.push(Event::BadDebt {
+                        account: AccountId(ai as u32),
+                        amount: Quote(deficit - pay),
+                    });
+                }
                 return LiquidationOutcome::BadDebt;
             }
             return LiquidationOutcome::ClosedOut;
@@ -655,7 +683,9 @@ impl Engine {
         }
         let left = self.accounts[ai].cash.get();
         if left < 0 {
-            out.push(Event::BadDebt { account: AccountId(ai as u32), amount: Quote(-left) });
+            if !self.in_bad_debt(ai, iso) {
+                out.push(Event::BadDebt { account: AccountId(ai as u32), amount: Quote(-left) });
+            }
             return LiquidationOutcome::BadDebt;
         }
         LiquidationOutcome::ClosedOut

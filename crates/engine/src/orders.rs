@@ -728,7 +728,8 @@ impl Engine {
         let a = self.account_index(account)?;
         self.market_index(market)?;
         if let Some(p) = self.accounts[a].position(market) {
-            if p.size.get() != 0 || p.has_orders() {
+            // A flat isolated position can still hold an unsettled deficit: it stays isolated.
+            if p.size.get() != 0 || p.has_orders() || p.isolated_cash != Quote::ZERO {
                 return Err(RejectReason::MarginModeLocked);
             }
         }

@@ -47,6 +47,8 @@ pub(crate) struct Position {
     pub(crate) trigger: Option<(bool, Ticks)>,
     /// An isolated position in the liquidation pipeline.
     pub(crate) liquidating: bool,
+    /// An isolated position whose deficit was recorded as bad debt (not yet settled).
+    pub(crate) bad_debt: bool,
     /// Index in the market's holders list, or `NO_SLOT`.
     pub(crate) holder_slot: u32,
     /// Hyperliquid partial-liquidation cooldown: until then, liquidate whole.
@@ -69,6 +71,7 @@ impl Position {
             reduce_only_sell: Lots::ZERO,
             trigger: None,
             liquidating: false,
+            bad_debt: false,
             holder_slot: NO_SLOT,
             cooldown_until: TimeNs::ZERO,
         }

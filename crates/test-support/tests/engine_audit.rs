@@ -7,6 +7,7 @@ use cascade_num::TimeNs;
 use cascade_test_support::auditor::Coverage;
 use cascade_test_support::harness::Harness;
 use cascade_test_support::workload::{run, Workload, WorkloadParams};
+use proptest::prelude::*;
 
 fn total(a: Coverage, b: Coverage) -> Coverage {
     Coverage {
@@ -39,22 +40,22 @@ fn soak(preset: &str, seeds: u64, steps: usize) -> Coverage {
 
 #[test]
 fn hyperliquid_workload_is_audited() {
-    let c = soak("hyperliquid", 24, 1_500);
-    assert!(c.liquidations >= 100, "{c:?}");
+    let c = soak("hyperliquid", 40, 2_000);
+    assert!(c.liquidations >= 400, "{c:?}");
     assert!(c.backstops > 0 && c.adl_fills > 0 && c.funding_payments > 0, "{c:?}");
 }
 
 #[test]
 fn dydx_workload_is_audited() {
-    let c = soak("dydx-v4", 24, 1_500);
-    assert!(c.liquidations >= 100, "{c:?}");
+    let c = soak("dydx-v4", 40, 2_000);
+    assert!(c.liquidations >= 400, "{c:?}");
     assert!(c.liquidation_fills > 0 && c.funding_payments > 0, "{c:?}");
 }
 
 #[test]
 fn binance_workload_is_audited() {
-    let c = soak("binance-usdm", 24, 1_500);
-    assert!(c.liquidations >= 100, "{c:?}");
+    let c = soak("binance-usdm", 40, 2_000);
+    assert!(c.liquidations >= 400, "{c:?}");
     assert!(c.backstops > 0 && c.funding_payments > 0, "{c:?}");
 }
 
@@ -94,4 +95,23 @@ fn an_ignored_liquidation_index_is_caught() {
     let failure = first_failure("dydx-v4", Fault::LiquidationIndexIgnored)
         .expect("the auditor must catch it");
     assert!(failure.contains("maintenance-or-stated"), "{failure}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random workload shapes on random presets: more or fewer traders, milder or wilder shocks.
+    #[test]
+    fn random_workloads_keep_every_invariant(
+        preset in 0usize..3,
+        seed in any::<u64>(),
+        shock_percent in 1u64..12,
+        traders in 3u32..24,
+        steps in 200usize..1_500,
+    ) {
+        let name = cascade_venue::preset_names().nth(preset).unwrap();
+        let params = WorkloadParams { traders, shock_percent, ..WorkloadParams::default() };
+        let harness = run(cascade_venue::preset(name).unwrap(), seed, steps, params);
+        prop_assert_eq!(harness.replay_hash(), harness.engine.state_hash());
+    }
 }
