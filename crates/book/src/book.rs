@@ -601,6 +601,23 @@ impl Book {
         (Lots(size), value)
     }
 
+    /// Resting size within `bps` basis points of the mid price on each side: `(bid lots, ask
+    /// lots)`. The band edges round toward the mid (a level exactly on the edge counts).
+    /// Zero on both sides when either side is empty (there is no mid).
+    pub fn depth_within_bps(&self, bps: i64) -> (Lots, Lots) {
+        let (Some((bid, _)), Some((ask, _))) = (self.best_bid(), self.best_ask()) else {
+            return (Lots::ZERO, Lots::ZERO);
+        };
+        // mid × bps / 10,000 with mid = (bid + ask) / 2, kept exact: (bid + ask) × bps / 20,000.
+        let sum = i128::from(bid.get()) + i128::from(ask.get());
+        let half_width = sum * i128::from(bps) / 20_000;
+        let low = (sum + 1) / 2 - half_width;
+        let high = sum / 2 + half_width;
+        let low = Ticks(i64::try_from(low).unwrap_or(i64::MIN));
+        let high = Ticks(i64::try_from(high).unwrap_or(i64::MAX));
+        (self.depth_to(Side::Buy, low).0, self.depth_to(Side::Sell, high).0)
+    }
+
     /// What a market order taking `side`'s liquidity would pay for `target` of notional, measured
     /// in tick-lots (price ticks × lots): returns `(Σ price × size, size)` of the fills, the last
     /// level rounded up to whole lots. None if the side cannot supply the target.

@@ -821,3 +821,34 @@ fn check_catches_a_missing_line() {
     let message = check_failure("buy 1 1 100 5\nbids", "filled 0 rested 5 cancelled 0");
     assert!(message.contains("book_table mismatch"), "{message}");
 }
+
+/// Depth within a band around the mid: mid 100, 1% = 1 tick each way.
+#[test]
+fn depth_within_bps_of_mid() {
+    use cascade_book::{Book, OrderRequest};
+    use cascade_model::{OrderId, SelfTradePrevention, Side, TimeInForce};
+    use cascade_num::{Lots, Ticks};
+    let mut book = Book::new();
+    let mut events = Vec::new();
+    for (id, side, price, size) in [
+        (1, Side::Buy, 99, 5),
+        (2, Side::Buy, 98, 7),
+        (3, Side::Sell, 101, 3),
+        (4, Side::Sell, 103, 11),
+    ] {
+        let order = OrderRequest {
+            id: OrderId(id),
+            owner: id as u32,
+            side,
+            price: Ticks(price),
+            size: Lots(size),
+            time_in_force: TimeInForce::Gtc,
+            self_trade: SelfTradePrevention::CancelMaker,
+        };
+        book.submit(&order, &mut events).unwrap();
+    }
+    assert_eq!(book.depth_within_bps(100), (Lots(5), Lots(3)));
+    assert_eq!(book.depth_within_bps(300), (Lots(12), Lots(14)));
+    assert_eq!(book.depth_within_bps(50), (Lots(0), Lots(0)));
+    assert_eq!(Book::new().depth_within_bps(100), (Lots(0), Lots(0)));
+}

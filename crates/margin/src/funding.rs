@@ -40,6 +40,19 @@ pub fn premium(
     i64::try_from(p).map(Ppb).map_err(|_| ArithmeticError::Overflow)
 }
 
+/// Binance's impact margin notional: `base / initial rate at max leverage` (base 200 USDT),
+/// rounded up.
+///
+/// # Errors
+/// Overflow, or a zero rate.
+pub fn impact_margin_notional(
+    base: Quote,
+    initial_rate: cascade_num::Ppm,
+) -> Result<Quote, ArithmeticError> {
+    let v = mul_div(base.get().into(), PPM.into(), initial_rate.get().into(), Rounding::Ceil)?;
+    i64::try_from(v).map(Quote).map_err(|_| ArithmeticError::Overflow)
+}
+
 /// The value of a cap for a market whose first margin tier is `tier0`.
 pub fn cap_value(cap: FundingCap, tier0: &MarginTier) -> Option<Ppb> {
     // ppm × multiple(ppm) / 1e6 = ppm; ppm × 1000 = ppb.
@@ -209,6 +222,19 @@ mod tests {
         // The 4%/h cap.
         let capped = interval_rate(Ppb(900_000_000), &hl_rule(), &tier0()).unwrap();
         assert_eq!(capped, Ppb(40_000_000));
+    }
+
+    /// Binance impact margin notional (§8.5 B4): BNBUSDT at 20x (IMR 5%) → 4,000 USDT.
+    #[test]
+    fn binance_impact_margin_notional_b4() {
+        assert_eq!(
+            impact_margin_notional(Quote::from_units(200), Ppm(50_000)),
+            Ok(Quote::from_units(4_000))
+        );
+        assert_eq!(
+            impact_margin_notional(Quote::from_units(200), Ppm(8_000)),
+            Ok(Quote::from_units(25_000))
+        );
     }
 
     #[test]

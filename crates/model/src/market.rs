@@ -92,6 +92,19 @@ impl MarginTier {
     }
 }
 
+impl MarginTier {
+    /// The deduction of the tier after `prev` that starts at `floor` with `maintenance_rate`:
+    /// `prev.deduction + floor × (maintenance_rate − prev.maintenance_rate)`, rounded down (so MM
+    /// never drops). None on overflow. Binance's `cum` and Hyperliquid's deduction use this rule.
+    pub fn deduction_after(
+        prev: &MarginTier,
+        floor: Quote,
+        maintenance_rate: Ppm,
+    ) -> Option<Quote> {
+        derive_deduction(prev, floor, maintenance_rate)
+    }
+}
+
 fn derive_deduction(prev: &MarginTier, floor: Quote, maintenance_rate: Ppm) -> Option<Quote> {
     let step = maintenance_rate.get().checked_sub(prev.maintenance_rate.get())?;
     let extra = mul_div(floor.get().into(), step.into(), PPM.into(), Rounding::Floor).ok()?;
@@ -284,6 +297,51 @@ impl MarketSpec {
         Ok(())
     }
 
+    /// Converts an exact decimal price to ticks.
+    ///
+    /// # Errors
+    /// If the price is not a positive whole number of ticks (the message names the nearest ones).
+    pub fn price_to_ticks(&self, price: Decimal) -> Result<cascade_num::Ticks, MarketSpecError> {
+        let scale = price.scale().max(self.tick_size.scale());
+        let p = price.to_scaled(scale).map_err(|e| self.err(&e.to_string()))?;
+        let t = self.tick_size.to_scaled(scale).map_err(|e| self.err(&e.to_string()))?;
+        if p <= 0 {
+            return Err(self.err(&format!("price {price} must be positive")));
+        }
+        if p % t != 0 {
+            let below = Decimal::new(p / t * t, scale)
+                .map_or_else(String::new, |d| d.normalized().to_string());
+            let above = Decimal::new((p / t + 1) * t, scale)
+                .map_or_else(String::new, |d| d.normalized().to_string());
+            return Err(self.err(&format!(
+                "price {price} is not a multiple of the tick size {}; use {below} or {above}",
+                self.tick_size
+            )));
+        }
+        i64::try_from(p / t)
+            .map(cascade_num::Ticks)
+            .map_err(|_| self.err(&format!("price {price} is too large")))
+    }
+
+    /// Converts an exact decimal size to lots.
+    ///
+    /// # Errors
+    /// If the size is not a positive whole number of lots.
+    pub fn size_to_lots(&self, size: Decimal) -> Result<cascade_num::Lots, MarketSpecError> {
+        let scale = size.scale().max(self.lot_size.scale());
+        let q = size.to_scaled(scale).map_err(|e| self.err(&e.to_string()))?;
+        let l = self.lot_size.to_scaled(scale).map_err(|e| self.err(&e.to_string()))?;
+        if q <= 0 || q % l != 0 {
+            return Err(self.err(&format!(
+                "size {size} is not a positive multiple of the lot size {}",
+                self.lot_size
+            )));
+        }
+        i64::try_from(q / l)
+            .map(cascade_num::Lots)
+            .map_err(|_| self.err(&format!("size {size} is too large")))
+    }
+
     /// The tier that applies to a position of this (non-negative) notional.
     pub fn tier_for(&self, notional: Quote) -> &MarginTier {
         // Tables are short (at most a dozen rows); a linear scan from the top is fastest.
@@ -392,6 +450,42 @@ mod tests {
             let err = s.validate().expect_err(expected).to_string();
             assert!(err.contains(expected), "`{err}` should mention `{expected}`");
         }
+    }
+
+    /// Binance COIN-M BTCUSD maintenance amount, level 5 (§8.5 B1), in BTC:
+    /// `50 × (5% − 2.5%) + 0.56 = 1.81`. Amounts here are micro-BTC.
+    #[test]
+    fn binance_coin_m_maintenance_amount_b1() {
+        let level4 = MarginTier {
+            notional_floor: Quote(0),
+            max_leverage: 20,
+            initial_rate: Ppm(50_000),
+            maintenance_rate: Ppm(25_000),
+            deduction: Quote(560_000),
+        };
+        let cum = MarginTier::deduction_after(&level4, Quote::from_units(50), Ppm(50_000));
+        assert_eq!(cum, Some(Quote(1_810_000)));
+    }
+
+    #[test]
+    fn decimal_prices_and_sizes_convert_exactly_or_say_why() {
+        let s = spec();
+        assert_eq!(
+            s.price_to_ticks(Decimal::parse("65000.3").unwrap()),
+            Ok(cascade_num::Ticks(650_003))
+        );
+        let err = s.price_to_ticks(Decimal::parse("65000.35").unwrap()).unwrap_err().to_string();
+        assert!(
+            err.contains("not a multiple of the tick size 0.1; use 65000.3 or 65000.4"),
+            "{err}"
+        );
+        assert!(s.price_to_ticks(Decimal::parse("-1").unwrap()).is_err());
+        assert_eq!(s.size_to_lots(Decimal::parse("1.5").unwrap()), Ok(cascade_num::Lots(1_500)));
+        assert!(s
+            .size_to_lots(Decimal::parse("0.0005").unwrap())
+            .unwrap_err()
+            .to_string()
+            .contains("lot size 0.001"));
     }
 
     #[test]

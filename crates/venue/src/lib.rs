@@ -121,6 +121,16 @@ mod tests {
         assert_eq!(btc.tiers[1].deduction, Quote::from_units(1_875_000));
     }
 
+    /// Binance's impact notionals follow its rule, 200 USDT / IMR at max leverage (B4).
+    #[test]
+    fn binance_impact_notionals_follow_the_rule() {
+        for m in &preset("binance-usdm").unwrap().markets {
+            let expected = cascade_num::Quote::from_units(200).get() * 1_000_000
+                / m.tiers[0].initial_rate.get();
+            assert_eq!(m.impact_notional.get(), expected, "{}", m.symbol);
+        }
+    }
+
     #[test]
     fn errors_name_the_line_and_key() {
         let text =
