@@ -5,7 +5,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask sits in the workspace root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace root")
+        .to_path_buf()
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -37,13 +40,22 @@ fn every_rust_file_opens_with_a_module_doc() {
         .filter(|f| !fs::read_to_string(f).expect("readable").starts_with("//!"))
         .map(|f| f.display().to_string())
         .collect();
-    assert!(bad.is_empty(), "files must start with a `//!` line saying what they are for:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "files must start with a `//!` line saying what they are for:\n{}",
+        bad.join("\n")
+    );
 }
 
 #[test]
 fn no_skipped_tests_or_stubs() {
     // Spelled in pieces so this file does not match itself.
-    let banned = [concat!("#[", "ignore"), concat!("todo", "!("), concat!("unimplemented", "!("), concat!("#[", "should_panic")];
+    let banned = [
+        concat!("#[", "ignore"),
+        concat!("todo", "!("),
+        concat!("unimplemented", "!("),
+        concat!("#[", "should_panic"),
+    ];
     let mut hits = Vec::new();
     for file in all_rust_files() {
         let text = fs::read_to_string(&file).expect("readable");
@@ -79,11 +91,30 @@ fn core_crates_depend_only_on_core_crates_and_ban_floats() {
             }
         }
         let lib = fs::read_to_string(dir.join("src/lib.rs")).expect("lib.rs");
-        assert!(lib.contains("#![deny(clippy::float_arithmetic)]"), "crates/{name} must deny float arithmetic");
-        for file in { let mut f = Vec::new(); rust_files(&dir.join("src"), &mut f); f } {
+        assert!(
+            lib.contains("#![deny(clippy::float_arithmetic)]"),
+            "crates/{name} must deny float arithmetic"
+        );
+        for file in {
+            let mut f = Vec::new();
+            rust_files(&dir.join("src"), &mut f);
+            f
+        } {
             let text = fs::read_to_string(&file).expect("readable");
-            for banned in ["std::time", "std::thread", "std::fs", "std::env", "SystemTime", "Instant::now", "thread_rng"] {
-                assert!(!text.contains(banned), "{}: core crates do no I/O and read no clock (`{banned}`)", file.display());
+            for banned in [
+                "std::time",
+                "std::thread",
+                "std::fs",
+                "std::env",
+                "SystemTime",
+                "Instant::now",
+                "thread_rng",
+            ] {
+                assert!(
+                    !text.contains(banned),
+                    "{}: core crates do no I/O and read no clock (`{banned}`)",
+                    file.display()
+                );
             }
         }
     }
