@@ -73,7 +73,12 @@ impl Engine {
                     let share = if cross_notional == 0 {
                         0
                     } else {
-                        cross_buffer * self.position_value(p).abs() / cross_notional
+                        div_round(
+                            cross_buffer * self.position_value(p).abs(),
+                            cross_notional,
+                            Rounding::Floor,
+                        )
+                        .unwrap_or(0)
                     };
                     (Some(self.trigger_for(p.market, p.size, share)), None)
                 }
@@ -376,7 +381,8 @@ impl Engine {
         if let (Some(cap), true) = (cfg.step_notional_max, large) {
             let per_lot = i128::from(mark.get()) * i128::from(qptl);
             if per_lot > 0 {
-                let cap_lots = (i128::from(cap.get()) / per_lot).max(1);
+                let cap_lots =
+                    div_round(cap.get().into(), per_lot, Rounding::Floor).unwrap_or(1).max(1);
                 lots = lots.min(i64::try_from(cap_lots).unwrap_or(size));
             }
         }

@@ -18,7 +18,9 @@ fn median(values: &mut [i64]) -> i64 {
         values[n / 2]
     } else {
         // Mean of the middle two, rounded toward zero.
-        (values[n / 2 - 1] + values[n / 2]) / 2
+        let sum = i128::from(values[n / 2 - 1]) + i128::from(values[n / 2]);
+        i64::try_from(div_round(sum, 2, Rounding::TowardZero).expect("nonzero divisor"))
+            .expect("mean of two i64")
     }
 }
 
@@ -30,10 +32,20 @@ fn ema_step(previous: Option<i128>, sample_micro: i128, dt_ns: u64, window_ns: u
             let alpha = if window_ns == 0 {
                 PPM
             } else {
-                (i128::from(dt_ns) * i128::from(PPM) / i128::from(window_ns)).min(i128::from(PPM))
-                    as i64
+                div_round(
+                    i128::from(dt_ns) * i128::from(PPM),
+                    i128::from(window_ns),
+                    Rounding::Floor,
+                )
+                .expect("nonzero window")
+                .min(i128::from(PPM)) as i64
             };
-            prev + (sample_micro - prev) * i128::from(alpha) / i128::from(PPM)
+            prev + div_round(
+                (sample_micro - prev) * i128::from(alpha),
+                i128::from(PPM),
+                Rounding::TowardZero,
+            )
+            .expect("nonzero divisor")
         }
     }
 }
@@ -104,7 +116,7 @@ impl Engine {
         let ask = market.book.best_ask().map(|(p, _)| p.get());
         let last = market.book.last_trade().map(Ticks::get);
         let mid = match (bid, ask) {
-            (Some(b), Some(a)) => Some((b + a) / 2),
+            (Some(b), Some(a)) => Some(median(&mut [b, a])),
             _ => None,
         };
         let o = oracle.get();
@@ -116,7 +128,12 @@ impl Engine {
                     market.basis_ema_micro =
                         Some(ema_step(market.basis_ema_micro, sample, dt, basis_ema_window_ns));
                 }
-                let basis = market.basis_ema_micro.unwrap_or(0) / i128::from(PPM);
+                let basis = div_round(
+                    market.basis_ema_micro.unwrap_or(0),
+                    PPM.into(),
+                    Rounding::TowardZero,
+                )
+                .expect("nonzero divisor");
                 let c1 = o + i64::try_from(basis).unwrap_or(0);
                 let mut book_parts: Vec<i64> = [bid, ask, last].into_iter().flatten().collect();
                 let c2 = if book_parts.is_empty() { o } else { median(&mut book_parts) };
@@ -127,8 +144,15 @@ impl Engine {
                 match market.external_mid {
                     Some(ext) => parts.push(ext.get()),
                     None => parts.push(
-                        i64::try_from(market.book_ema_micro.unwrap_or(c2_sample) / i128::from(PPM))
-                            .unwrap_or(c2),
+                        i64::try_from(
+                            div_round(
+                                market.book_ema_micro.unwrap_or(c2_sample),
+                                PPM.into(),
+                                Rounding::TowardZero,
+                            )
+                            .expect("nonzero divisor"),
+                        )
+                        .unwrap_or(c2),
                     ),
                 }
                 median(&mut parts)
