@@ -5,13 +5,13 @@
 //! `find`: the move with at most one liquidation processed per step, so the time is the index
 //! lookup plus exact re-checks of the crossed accounts. `find_and_liquidate_100k`: the same move
 //! with 100,000 accounts processed through the Hyperliquid pipeline (cancel orders, market order
-//! into a deep bid, fees, re-index).
+//! into a deep bid, fees, re-index). The mark rule is the oracle, so the move is a 20% mark move.
 
 use std::hint::black_box;
 
 use cascade_engine::Engine;
 use cascade_model::{
-    AccountId, Command, MarketId, NewOrder, OrderId, OrderType, SelfTradePrevention, Side,
+    AccountId, Command, Event, MarketId, NewOrder, OrderId, OrderType, SelfTradePrevention, Side,
     TimeInForce,
 };
 use cascade_num::{Lots, Quote, Ticks, TimeNs};
@@ -40,6 +40,9 @@ fn order(id: u64, account: u32, side: Side, price: i64, size: i64, tif: TimeInFo
 fn setup(per_step: u32) -> Engine {
     let mut config = cascade_venue::preset("hyperliquid").expect("preset");
     config.liquidation.accounts_per_step_max = per_step;
+    // Mark = oracle, so the 20% oracle move is a 20% mark move (Hyperliquid's rule would hold the
+    // mark near the untouched book); the rest of the Hyperliquid pipeline is unchanged.
+    config.mark = cascade_model::MarkRule::Oracle;
     let mut engine = Engine::new(config).expect("venue");
     let mut out = Vec::new();
     let at = TimeNs(1_000_000_000);
@@ -55,7 +58,7 @@ fn setup(per_step: u32) -> Engine {
         &mut engine,
         Command::Deposit { account: AccountId(maker), amount: Quote::from_units(5_000_000_000) },
     );
-    apply(&mut engine, order(1, maker, Side::Sell, PRICE, 2_000_000_000, TimeInForce::Gtc));
+    apply(&mut engine, order(1, maker, Side::Sell, PRICE, 4_000_000_000, TimeInForce::Gtc));
     let mut id = 10;
     for i in 0..ACCOUNTS {
         let account = 3 + i;
@@ -91,6 +94,18 @@ fn bench(c: &mut Criterion) {
     });
     drop(engine);
     let engine = setup(100_000);
+    {
+        // Not timed: check the step really liquidates 100,000 accounts.
+        let (mut probe, mut out) = (engine.clone(), Vec::new());
+        probe.apply(at, &move_20, &mut out);
+        let started = out.iter().filter(|e| matches!(e, Event::LiquidationStarted { .. })).count();
+        let ended = out.iter().filter(|e| matches!(e, Event::LiquidationEnded { .. })).count();
+        println!(
+            "one step after a 20% move: {started} liquidations started, {ended} ended, {} events",
+            out.len()
+        );
+        assert!(started >= 100_000, "expected 100,000 liquidations, got {started}");
+    }
     group.bench_function("find_and_liquidate_100k", |b| {
         b.iter_batched(
             || (engine.clone(), Vec::new()),
