@@ -93,6 +93,8 @@ pub struct PositionView {
     pub size: Lots,
     /// Cost basis of the open size.
     pub entry_value: Quote,
+    /// Average entry price (cost basis / size), rounded toward zero; zero when flat.
+    pub average_entry: Ticks,
     /// Realised PnL so far.
     pub realized_pnl: Quote,
     /// Chosen leverage.
@@ -342,6 +344,7 @@ impl Engine {
                     market: p.market,
                     size: p.size,
                     entry_value: p.entry_value,
+                    average_entry: self.average_entry(p),
                     realized_pnl: p.realized_pnl,
                     leverage: p.leverage,
                     isolated: p.isolated,
@@ -353,6 +356,21 @@ impl Engine {
             order_count: a.order_count,
             state: a.state,
         })
+    }
+
+    fn average_entry(&self, p: &state::Position) -> Ticks {
+        let qptl = self.markets[p.market.index()].quote_per_tick_lot;
+        let lots = i128::from(p.size.get().abs()) * i128::from(qptl);
+        if lots == 0 {
+            return Ticks::ZERO;
+        }
+        let ticks = cascade_num::div_round(
+            p.entry_value.get().into(),
+            lots,
+            cascade_num::Rounding::TowardZero,
+        )
+        .expect("nonzero divisor");
+        Ticks(i64::try_from(ticks).unwrap_or(i64::MAX))
     }
 
     /// Liquidation state of an account's cross margin, or of its isolated position in `market`.

@@ -67,7 +67,10 @@ fn settlement_and_fees_are_exact() {
     assert_eq!(cash(&h, MAKER), Quote(1_000_000_000_000 + 1_000_100_000 - 150_015));
     assert_eq!(h.engine.fee_pool(), Quote(600_060));
     let p = h.engine.account(AccountId(TAKER)).unwrap().positions[0];
-    assert_eq!((p.size, p.entry_value), (Lots(1_000), Quote(1_000_100_000)));
+    assert_eq!(
+        (p.size, p.entry_value, p.average_entry),
+        (Lots(1_000), Quote(1_000_100_000), Ticks(100_010))
+    );
     // Close half at a profit: realised PnL = 500 × (100,510 − 100,010) × 10 micro = $2.50.
     h.now(limit(3, MAKER, 0, Side::Buy, 100_510, 500));
     h.now(market(4, TAKER, 0, Side::Sell, 100_000, 500));

@@ -149,6 +149,24 @@ mod tests {
         assert!(err.to_string().contains("hyperliquid, dydx-v4, binance-usdm"), "{err}");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        /// Damaged preset files never panic the parser: every result is a config or an error
+        /// that names the file.
+        #[test]
+        fn damaged_files_give_errors_not_panics(preset in 0usize..3, cut in 0usize..4_000, len in 0usize..40, junk in "[ -~\\n]{0,12}") {
+            let text = PRESETS[preset].2;
+            let at = text.char_indices().map(|(i, _)| i).nth(cut % text.chars().count()).unwrap_or(0);
+            let end = text[at..].char_indices().map(|(i, _)| at + i).nth(len).unwrap_or(text.len());
+            let damaged = format!("{}{}{}", &text[..at], junk, &text[end..]);
+            if let Err(e) = parse(&damaged, "damaged.toml") {
+                proptest::prop_assert_eq!(e.source_name, "damaged.toml");
+                proptest::prop_assert!(!e.message.is_empty());
+            }
+        }
+    }
+
     fn preset_text(name: &str) -> String {
         PRESETS.iter().find(|(n, _, _)| *n == name).unwrap().2.to_string()
     }
