@@ -1,0 +1,671 @@
+//! Cascade's market simulator: a deterministic discrete-event world of venues (each a Cascade
+//! engine), oracles, an optional exogenous reference price and agents.
+//!
+//! Virtual time is in nanoseconds; the event queue is ordered by (time, sequence number), so
+//! equal times resolve in insertion order. One root seed derives a named random stream per agent
+//! and per model ([`Rng::stream`]), so adding an agent does not perturb the others. Agents act
+//! through commands that reach a venue after their order latency, and see market snapshots that
+//! are at least their data latency old. Nothing reads a clock, spawns a thread or iterates a
+//! hash map; the same configuration and seed give a byte-identical event digest.
+//!
+//! The price of a venue under test comes only from its order flow: oracles are weighted medians
+//! of venue books and, where configured, of the exogenous reference — a labelled input.
+
+pub mod agent;
+pub mod metrics;
+pub mod reference;
+pub mod rng;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+
+use cascade_engine::Engine;
+use cascade_model::{AccountId, Command, Event, MarketId, Side, VenueConfig};
+use cascade_num::{Decimal, Quote, Ticks, TimeNs};
+use sha2::{Digest, Sha256};
+
+use agent::{Action, VenueRead};
+pub use agent::{Agent, Ctx, Signal, Snapshot, VenueIndex};
+use metrics::{Collector, SecondAccumulator};
+pub use metrics::{SecondRow, Summary};
+pub use reference::{ReferenceModel, ReferencePath};
+pub use rng::Rng;
+
+/// Where an oracle takes a price from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OracleSource {
+    /// The exogenous reference price.
+    Reference,
+    /// The mid (or last trade) of a venue's market book.
+    Book {
+        /// Venue.
+        venue: VenueIndex,
+        /// Market.
+        market: MarketId,
+    },
+}
+
+/// An oracle feeding one venue market: a weighted median of its sources, at a fixed interval.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OracleSpec {
+    /// The venue it feeds.
+    pub venue: VenueIndex,
+    /// The market it feeds.
+    pub market: MarketId,
+    /// Update interval.
+    pub interval_ns: u64,
+    /// `(source, weight)`.
+    pub sources: Vec<(OracleSource, u32)>,
+}
+
+/// A scheduled signal to a group of agents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimelineEntry {
+    /// When.
+    pub at: TimeNs,
+    /// Which agent group.
+    pub group: String,
+    /// What.
+    pub signal: Signal,
+}
+
+/// An agent and how it connects.
+pub struct AgentSpec {
+    /// The behaviour.
+    pub agent: Box<dyn Agent>,
+    /// Group name (timeline signals address groups).
+    pub group: String,
+    /// Order entry latency.
+    pub order_latency_ns: u64,
+    /// Extra uniform random latency per order, up to this.
+    pub jitter_ns: u64,
+    /// Market-data latency.
+    pub data_latency_ns: u64,
+    /// Collateral deposited on each venue at the start: `(venue, amount)`.
+    pub deposits: Vec<(VenueIndex, Quote)>,
+}
+
+/// A venue in the world.
+#[derive(Clone, Debug)]
+pub struct VenueSpec {
+    /// Name used in outputs.
+    pub name: String,
+    /// The engine configuration.
+    pub config: VenueConfig,
+    /// Insurance fund at the start.
+    pub insurance_fund: Quote,
+    /// Backstop vault at the start.
+    pub vault: Quote,
+}
+
+/// Everything a run needs.
+pub struct WorldSpec {
+    /// Root seed.
+    pub seed: u64,
+    /// Run length.
+    pub duration_ns: u64,
+    /// Venues.
+    pub venues: Vec<VenueSpec>,
+    /// Reference price path and its tick interval.
+    pub reference: Option<(ReferencePath, u64)>,
+    /// Oracles.
+    pub oracles: Vec<OracleSpec>,
+    /// Agents.
+    pub agents: Vec<AgentSpec>,
+    /// Timeline signals.
+    pub timeline: Vec<TimelineEntry>,
+    /// Market snapshot cadence.
+    pub snapshot_interval_ns: u64,
+    /// The market whose price the summary follows: `(venue, market)`.
+    pub primary: (VenueIndex, MarketId),
+}
+
+/// Receives the run's outputs as they happen.
+pub trait RunSink {
+    /// One engine event.
+    fn event(&mut self, time: TimeNs, seq: u64, venue: &str, event: &Event);
+    /// One market's row for a simulated second.
+    fn second(&mut self, row: &SecondRow);
+}
+
+/// A sink that keeps nothing (tests and benchmarks).
+#[derive(Debug, Default)]
+pub struct NullSink;
+
+impl RunSink for NullSink {
+    fn event(&mut self, _: TimeNs, _: u64, _: &str, _: &Event) {}
+    fn second(&mut self, _: &SecondRow) {}
+}
+
+/// What a run produced besides the streamed outputs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    /// SHA-256 of the event log (time, venue and the event's canonical text, in order).
+    pub digest: String,
+    /// Number of engine events.
+    pub events: u64,
+    /// Number of kernel events processed (wake-ups, deliveries, ticks).
+    pub kernel_events: u64,
+    /// Headline numbers.
+    pub summary: Summary,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Item {
+    Start(usize),
+    Wake(usize),
+    Deliver(VenueIndex, usize),
+    Oracle(usize),
+    Reference,
+    Snapshot,
+    Second,
+    Timeline(usize),
+}
+
+/// Why an agent is called.
+enum Call<'a> {
+    Start,
+    Wake,
+    Signal(&'a Signal),
+}
+
+struct AgentSlot {
+    group: String,
+    account: AccountId,
+    order_latency_ns: u64,
+    jitter_ns: u64,
+    data_latency_ns: u64,
+    rng: Rng,
+    next_order_id: u64,
+}
+
+struct VenueState {
+    name: String,
+    engine: Engine,
+    snapshots: Vec<VecDeque<Snapshot>>,
+    /// Tick sizes as f64 quote per tick, for display and reference conversion.
+    tick_usd: Vec<f64>,
+    lot_base: Vec<f64>,
+    seconds: Vec<SecondAccumulator>,
+    flow: Vec<i64>,
+}
+
+/// How many snapshots each market keeps (enough for the largest data latency).
+const SNAPSHOTS_KEPT: usize = 64;
+
+/// The simulated world.
+pub struct World {
+    seed: u64,
+    duration_ns: u64,
+    now: TimeNs,
+    seq: u64,
+    queue: BinaryHeap<Reverse<(TimeNs, u64, Item)>>,
+    venues: Vec<VenueState>,
+    agents: Vec<Box<dyn Agent>>,
+    slots: Vec<AgentSlot>,
+    pending: Vec<Option<Command>>,
+    free_pending: Vec<usize>,
+    reference: Option<(ReferencePath, u64)>,
+    oracles: Vec<OracleSpec>,
+    timeline: Vec<TimelineEntry>,
+    snapshot_interval_ns: u64,
+    primary: (VenueIndex, MarketId),
+    collector: Collector,
+    digest: Sha256,
+    event_count: u64,
+    kernel_events: u64,
+    scratch: Vec<Event>,
+    actions: Vec<Action>,
+}
+
+fn decimal_f64(d: Decimal) -> f64 {
+    d.mantissa() as f64 / 10f64.powi(d.scale() as i32)
+}
+
+impl World {
+    /// Builds the world: engines, system funding, agent accounts and deposits (applied at time 0).
+    ///
+    /// # Errors
+    /// A venue configuration the engine refuses.
+    pub fn new(spec: WorldSpec) -> Result<World, cascade_model::VenueConfigError> {
+        let mut venues = Vec::with_capacity(spec.venues.len());
+        for v in &spec.venues {
+            let engine = Engine::new(v.config.clone())?;
+            let n = v.config.markets.len();
+            venues.push(VenueState {
+                name: v.name.clone(),
+                engine,
+                snapshots: vec![VecDeque::new(); n],
+                tick_usd: v.config.markets.iter().map(|m| decimal_f64(m.tick_size)).collect(),
+                lot_base: v.config.markets.iter().map(|m| decimal_f64(m.lot_size)).collect(),
+                seconds: vec![SecondAccumulator::default(); n],
+                flow: vec![0; n],
+            });
+        }
+        let mut world = World {
+            seed: spec.seed,
+            duration_ns: spec.duration_ns,
+            now: TimeNs::ZERO,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            venues,
+            agents: Vec::with_capacity(spec.agents.len()),
+            slots: Vec::with_capacity(spec.agents.len()),
+            pending: Vec::new(),
+            free_pending: Vec::new(),
+            reference: spec.reference,
+            oracles: spec.oracles,
+            timeline: spec.timeline,
+            snapshot_interval_ns: spec.snapshot_interval_ns.max(1),
+            primary: spec.primary,
+            collector: Collector::default(),
+            digest: Sha256::new(),
+            event_count: 0,
+            kernel_events: 0,
+            scratch: Vec::new(),
+            actions: Vec::new(),
+        };
+        let mut setup: Vec<(VenueIndex, Command)> = Vec::new();
+        for (vi, v) in spec.venues.iter().enumerate() {
+            if v.insurance_fund.is_positive() {
+                setup.push((
+                    vi,
+                    Command::Deposit {
+                        account: AccountId::INSURANCE_FUND,
+                        amount: v.insurance_fund,
+                    },
+                ));
+            }
+            if v.vault.is_positive() {
+                setup.push((
+                    vi,
+                    Command::Deposit { account: AccountId::BACKSTOP_VAULT, amount: v.vault },
+                ));
+            }
+        }
+        for (i, a) in spec.agents.into_iter().enumerate() {
+            let account = AccountId(AccountId::FIRST_USER + i as u32);
+            for vi in 0..world.venues.len() {
+                setup.push((vi, Command::OpenAccount { account }));
+            }
+            for &(vi, amount) in &a.deposits {
+                setup.push((vi, Command::Deposit { account, amount }));
+            }
+            world.slots.push(AgentSlot {
+                group: a.group,
+                account,
+                order_latency_ns: a.order_latency_ns,
+                jitter_ns: a.jitter_ns,
+                data_latency_ns: a.data_latency_ns,
+                rng: Rng::stream(spec.seed, &format!("agent/{i}")),
+                next_order_id: (i as u64 + 1) << 32,
+            });
+            world.agents.push(a.agent);
+        }
+        let mut null = NullSink;
+        for (vi, command) in setup {
+            world.apply(vi, &command, &mut null);
+        }
+        Ok(world)
+    }
+
+    fn push(&mut self, at: TimeNs, item: Item) {
+        self.seq += 1;
+        self.queue.push(Reverse((at, self.seq, item)));
+    }
+
+    /// Runs to the end, streaming outputs to `sink`; `progress` is called about once per
+    /// simulated second with the current time.
+    pub fn run(mut self, sink: &mut dyn RunSink, progress: &mut dyn FnMut(TimeNs)) -> RunResult {
+        for i in 0..self.oracles.len() {
+            self.push(TimeNs::ZERO, Item::Oracle(i));
+        }
+        if self.reference.is_some() {
+            self.push(TimeNs::ZERO, Item::Reference);
+        }
+        self.push(TimeNs::ZERO, Item::Snapshot);
+        self.push(TimeNs(TimeNs::SECOND), Item::Second);
+        for i in 0..self.timeline.len() {
+            let at = self.timeline[i].at;
+            self.push(at, Item::Timeline(i));
+        }
+        // Agents start after the first oracle prices and snapshot exist.
+        for i in 0..self.agents.len() {
+            self.push(TimeNs(1), Item::Start(i));
+        }
+        // Bounded by: every item is at or before the end time, and time never goes back.
+        while let Some(Reverse((at, _, item))) = self.queue.pop() {
+            if at.get() > self.duration_ns {
+                break;
+            }
+            self.now = at;
+            self.kernel_events += 1;
+            match item {
+                Item::Start(i) => self.call_agent(i, Call::Start),
+                Item::Wake(i) => self.call_agent(i, Call::Wake),
+                Item::Deliver(vi, slot) => {
+                    let command =
+                        self.pending[slot].take().expect("a pending command is delivered once");
+                    self.free_pending.push(slot);
+                    self.apply(vi, &command, sink);
+                }
+                Item::Oracle(i) => self.update_oracle(i, sink),
+                Item::Reference => {
+                    let now = self.now;
+                    if let Some((path, step)) = &mut self.reference {
+                        path.step(now.get() as f64 / 1e9, *step as f64 / 1e9);
+                        let step = *step;
+                        self.push(TimeNs(now.get() + step), Item::Reference);
+                    }
+                }
+                Item::Snapshot => {
+                    self.publish_snapshots();
+                    let next = TimeNs(self.now.get() + self.snapshot_interval_ns);
+                    self.push(next, Item::Snapshot);
+                }
+                Item::Second => {
+                    self.second(sink);
+                    progress(self.now);
+                    let next = TimeNs(self.now.get() + TimeNs::SECOND);
+                    self.push(next, Item::Second);
+                }
+                Item::Timeline(i) => {
+                    let entry = self.timeline[i].clone();
+                    for a in 0..self.agents.len() {
+                        if self.slots[a].group == entry.group {
+                            self.call_agent(a, Call::Signal(&entry.signal));
+                        }
+                    }
+                }
+            }
+        }
+        RunResult {
+            digest: format!("{:x}", self.digest.finalize()),
+            events: self.event_count,
+            kernel_events: self.kernel_events,
+            summary: self.collector.finish(),
+        }
+    }
+
+    fn call_agent(&mut self, i: usize, call: Call<'_>) {
+        let reference = self.reference.as_ref().map(|(p, _)| p.price());
+        let reads: Vec<VenueRead<'_>> = self
+            .venues
+            .iter()
+            .map(|v| VenueRead { engine: &v.engine, snapshots: &v.snapshots })
+            .collect();
+        let slot = &mut self.slots[i];
+        let mut ctx = Ctx {
+            now: self.now,
+            data_latency_ns: slot.data_latency_ns,
+            account: slot.account,
+            rng: &mut slot.rng,
+            venues: &reads,
+            actions: &mut self.actions,
+            next_order_id: &mut slot.next_order_id,
+            reference,
+        };
+        let agent = &mut self.agents[i];
+        match call {
+            Call::Start => agent.start(&mut ctx),
+            Call::Wake => agent.wake(&mut ctx),
+            Call::Signal(s) => agent.signal(&mut ctx, s),
+        }
+        drop(reads);
+        let actions = std::mem::take(&mut self.actions);
+        for action in &actions {
+            match action {
+                Action::WakeAt(at) => self.push(*at, Item::Wake(i)),
+                Action::Send { venue, command } => {
+                    let slot = &mut self.slots[i];
+                    let jitter =
+                        if slot.jitter_ns > 0 { slot.rng.below(slot.jitter_ns) } else { 0 };
+                    let at = TimeNs(self.now.get() + slot.order_latency_ns + jitter);
+                    let index = match self.free_pending.pop() {
+                        Some(k) => {
+                            self.pending[k] = Some(command.clone());
+                            k
+                        }
+                        None => {
+                            self.pending.push(Some(command.clone()));
+                            self.pending.len() - 1
+                        }
+                    };
+                    // Zero latency still delivers after this callback, in queue order.
+                    self.push(at, Item::Deliver(*venue, index));
+                }
+            }
+        }
+        let mut actions = actions;
+        actions.clear();
+        self.actions = actions;
+    }
+
+    fn apply(&mut self, vi: VenueIndex, command: &Command, sink: &mut dyn RunSink) {
+        let mut events = std::mem::take(&mut self.scratch);
+        events.clear();
+        self.venues[vi].engine.apply(self.now, command, &mut events);
+        let time_s = self.now.get() as f64 / 1e9;
+        for event in &events {
+            self.event_count += 1;
+            self.digest.update(self.now.get().to_le_bytes());
+            self.digest.update((vi as u16).to_le_bytes());
+            self.digest.update(format!("{event:?}\n").as_bytes());
+            let venue = &mut self.venues[vi];
+            let notional = event_notional(venue, event);
+            if let Event::Fill { market, size, taker_side, .. } = event {
+                venue.flow[market.index()] += size.get() * taker_side.sign();
+            }
+            let acc = metrics::event_market(event).and_then(|m| venue.seconds.get_mut(m.index()));
+            self.collector.event(time_s, event, notional, acc);
+            sink.event(self.now, self.event_count, &venue.name, event);
+        }
+        self.scratch = events;
+    }
+
+    fn update_oracle(&mut self, i: usize, sink: &mut dyn RunSink) {
+        let spec = self.oracles[i].clone();
+        let tick = self.venues[spec.venue].tick_usd[spec.market.index()];
+        let mut quotes: Vec<(f64, u32)> = Vec::new();
+        for (source, weight) in &spec.sources {
+            let price = match source {
+                OracleSource::Reference => self.reference.as_ref().map(|(p, _)| p.price()),
+                OracleSource::Book { venue, market } => {
+                    let v = &self.venues[*venue];
+                    let book = v.engine.book(*market);
+                    let mid = book.and_then(|b| match (b.best_bid(), b.best_ask()) {
+                        (Some((bid, _)), Some((ask, _))) => {
+                            Some((bid.get() + ask.get()) as f64 / 2.0)
+                        }
+                        _ => b.last_trade().map(|t| t.get() as f64),
+                    });
+                    mid.map(|ticks| ticks * v.tick_usd[market.index()])
+                }
+            };
+            if let Some(p) = price {
+                quotes.push((p, *weight));
+            }
+        }
+        if let Some(price) = weighted_median(&mut quotes) {
+            let ticks = (price / tick).round().max(1.0) as i64;
+            let command = Command::SetOracle { market: spec.market, price: Ticks(ticks) };
+            self.apply(spec.venue, &command, sink);
+        }
+        let next = TimeNs(self.now.get() + spec.interval_ns);
+        self.push(next, Item::Oracle(i));
+    }
+
+    fn publish_snapshots(&mut self) {
+        let now = self.now;
+        for v in &mut self.venues {
+            for m in 0..v.snapshots.len() {
+                let market = MarketId(m as u16);
+                let book = v.engine.book(market).expect("market exists");
+                let view = v.engine.market(market).expect("market exists");
+                let snap = Snapshot {
+                    time: now,
+                    bid: book.best_bid(),
+                    ask: book.best_ask(),
+                    last: book.last_trade(),
+                    mark: view.mark,
+                    oracle: view.oracle,
+                    bids: book.depth(Side::Buy, 10),
+                    asks: book.depth(Side::Sell, 10),
+                    flow: std::mem::take(&mut v.flow[m]),
+                };
+                let ring = &mut v.snapshots[m];
+                if ring.len() == SNAPSHOTS_KEPT {
+                    ring.pop_front();
+                }
+                ring.push_back(snap);
+            }
+        }
+    }
+
+    fn second(&mut self, sink: &mut dyn RunSink) {
+        let now = self.now;
+        // Let each venue run its schedules up to now even if no one traded.
+        for vi in 0..self.venues.len() {
+            self.apply(vi, &Command::Tick, sink);
+        }
+        let reference = self.reference.as_ref().map(|(p, _)| p.price());
+        let time_s = (now.get() / TimeNs::SECOND) as i64;
+        for vi in 0..self.venues.len() {
+            for m in 0..self.venues[vi].snapshots.len() {
+                let row = self.row(vi, MarketId(m as u16), time_s, reference);
+                if (vi, MarketId(m as u16)) == self.primary {
+                    self.collector.primary_second(&row);
+                }
+                sink.second(&row);
+                self.venues[vi].seconds[m] = SecondAccumulator::default();
+            }
+        }
+    }
+
+    fn row(
+        &self,
+        vi: VenueIndex,
+        market: MarketId,
+        time_s: i64,
+        reference: Option<f64>,
+    ) -> SecondRow {
+        let v = &self.venues[vi];
+        let m = market.index();
+        let tick = v.tick_usd[m];
+        let book = v.engine.book(market).expect("market exists");
+        let view = v.engine.market(market).expect("market exists");
+        let px = |t: Option<Ticks>| t.map(|t| t.get() as f64 * tick);
+        let bid = book.best_bid().map(|b| b.0);
+        let ask = book.best_ask().map(|a| a.0);
+        let mid = match (bid, ask) {
+            (Some(b), Some(a)) => Some((b.get() + a.get()) as f64 / 2.0),
+            _ => None,
+        };
+        let spread_bps = match (bid, ask, mid) {
+            (Some(b), Some(a), Some(mid)) if mid > 0.0 => {
+                Some((a.get() - b.get()) as f64 / mid * 10_000.0)
+            }
+            _ => None,
+        };
+        let qptl = view.quote_per_tick_lot as f64 / 1e6;
+        let depth = |bps: i64| -> f64 {
+            let Some(mid) = mid else { return 0.0 };
+            let band = mid * bps as f64 / 10_000.0;
+            let (b_lots, b_value) = book.depth_to(Side::Buy, Ticks((mid - band).ceil() as i64));
+            let (a_lots, a_value) = book.depth_to(Side::Sell, Ticks((mid + band).floor() as i64));
+            let _ = (b_lots, a_lots);
+            (b_value + a_value) as f64 * qptl
+        };
+        let mark = view.mark.or(view.oracle);
+        let oi = view.long_open_interest.get() as f64;
+        let equity =
+            |a: AccountId| v.engine.account(a).map_or(0.0, |x| x.equity.get() as f64 / 1e6);
+        let acc = &v.seconds[m];
+        SecondRow {
+            time_s,
+            venue: v.name.clone(),
+            market: v.engine.config().markets[m].symbol.clone(),
+            last: px(book.last_trade()),
+            mark: px(view.mark),
+            oracle: px(view.oracle),
+            reference,
+            best_bid: px(bid),
+            best_ask: px(ask),
+            spread_bps,
+            depth_1pct_usd: depth(100),
+            depth_5pct_usd: depth(500),
+            open_interest: oi * v.lot_base[m],
+            open_interest_usd: mark.map_or(0.0, |p| oi * p.get() as f64 * qptl),
+            funding_rate: 0.0,
+            liquidated_long_usd: acc.liquidated_long_usd,
+            liquidated_short_usd: acc.liquidated_short_usd,
+            insurance_fund_usd: equity(AccountId::INSURANCE_FUND),
+            vault_equity_usd: equity(AccountId::BACKSTOP_VAULT),
+            adl_usd: acc.adl_usd,
+        }
+    }
+
+    /// The seed of this world.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+}
+
+/// USD notional an event carries (trades, transfers, ADL, bad debt), for metrics.
+fn event_notional(v: &VenueState, event: &Event) -> f64 {
+    let trade = |market: MarketId, price: Ticks, size: i64| -> f64 {
+        let qptl = v.engine.market(market).map_or(0, |m| m.quote_per_tick_lot) as f64;
+        price.get() as f64 * size.unsigned_abs() as f64 * qptl / 1e6
+    };
+    match event {
+        Event::Fill { market, price, size, .. } => trade(*market, *price, size.get()),
+        Event::PositionTransferred { market, price, size, .. } => {
+            trade(*market, *price, size.get())
+        }
+        Event::AdlFill { quote, .. } => quote.get() as f64 / 1e6,
+        Event::BadDebt { amount, .. } => amount.get() as f64 / 1e6,
+        _ => 0.0,
+    }
+}
+
+/// Weighted median: the smallest price at which the cumulative weight reaches half the total.
+fn weighted_median(quotes: &mut [(f64, u32)]) -> Option<f64> {
+    if quotes.is_empty() {
+        return None;
+    }
+    quotes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: u64 = quotes.iter().map(|q| u64::from(q.1)).sum();
+    let mut acc = 0u64;
+    for &(p, w) in quotes.iter() {
+        acc += u64::from(w);
+        if acc * 2 >= total {
+            return Some(p);
+        }
+    }
+    quotes.last().map(|q| q.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_median_table() {
+        assert_eq!(weighted_median(&mut []), None);
+        assert_eq!(weighted_median(&mut [(5.0, 1)]), Some(5.0));
+        assert_eq!(weighted_median(&mut [(1.0, 3), (9.0, 1)]), Some(1.0));
+        assert_eq!(weighted_median(&mut [(9.0, 1), (1.0, 1), (5.0, 1)]), Some(5.0));
+        // Hyperliquid weights 3,2,2,1,1,1,1,1 over eight venues.
+        let mut q = [
+            (100.0, 3),
+            (101.0, 2),
+            (99.0, 2),
+            (150.0, 1),
+            (102.0, 1),
+            (98.0, 1),
+            (97.0, 1),
+            (103.0, 1),
+        ];
+        assert_eq!(weighted_median(&mut q), Some(100.0));
+    }
+}
