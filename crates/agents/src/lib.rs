@@ -1,0 +1,20 @@
+//! Agent behaviours for the simulator. Each agent reads delayed market snapshots and its own
+//! account, and acts only by sending commands to venues; crashes come from what they do.
+//!
+//! - [`MarketMaker`]: inventory-skewed multi-level quotes that widen with volatility; failure
+//!   modes switched on by timeline signals (`pull_quotes`, `stale_quotes`, `fat_finger`,
+//!   `one_sided`, `resume`).
+//! - [`LeveragedTrader`]: opens a leveraged position by a trend or noise rule, keeps a stop-loss.
+//! - [`NoiseTrader`]: random small orders at random times.
+//! - [`MomentumBot`]: fast, trades in the direction of the recent move, exits after a hold.
+
+mod common;
+mod maker;
+mod momentum;
+mod noise;
+mod trader;
+
+pub use maker::{MakerParams, MarketMaker};
+pub use momentum::{MomentumBot, MomentumParams};
+pub use noise::{NoiseParams, NoiseTrader};
+pub use trader::{LeveragedTrader, TraderParams};

@@ -1,0 +1,165 @@
+//! A market maker: multi-level quotes around its fair value, skewed by inventory, widened by
+//! recent volatility, pulled past a risk limit; failure modes switched on by timeline signals.
+
+use std::collections::VecDeque;
+
+use cascade_model::{Command, OrderId, OrderType, Side, TimeInForce};
+use cascade_num::Ticks;
+use cascade_sim::{Agent, Ctx, Signal};
+
+use crate::common::{lots_for, position, secs, send_order, Place};
+
+/// Market maker parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MakerParams {
+    /// Where it quotes.
+    pub place: Place,
+    /// Levels per side.
+    pub levels: u32,
+    /// Distance of the first level from fair value, bps.
+    pub half_spread_bps: f64,
+    /// Distance between levels, bps.
+    pub level_step_bps: f64,
+    /// Notional per level, USD.
+    pub level_usd: f64,
+    /// Seconds between refreshes.
+    pub refresh_s: f64,
+    /// Fair-value shift per $1,000 of inventory, bps (against the inventory).
+    pub skew_bps_per_1k: f64,
+    /// Inventory beyond which it stops adding to that side, USD.
+    pub max_inventory_usd: f64,
+    /// Spread multiplier per 1% move over the recent refreshes.
+    pub widen_per_pct: f64,
+    /// Pulls all quotes when the recent move exceeds this many percent (None: never).
+    pub withdraw_move_pct: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Quoting,
+    Pulled,
+    Stale,
+    OneSided(Side),
+}
+
+/// See the module documentation.
+#[derive(Clone, Debug)]
+pub struct MarketMaker {
+    params: MakerParams,
+    live: Vec<OrderId>,
+    mode: Mode,
+    mids: VecDeque<f64>,
+}
+
+impl MarketMaker {
+    /// A market maker.
+    pub fn new(params: MakerParams) -> MarketMaker {
+        MarketMaker { params, live: Vec::new(), mode: Mode::Quoting, mids: VecDeque::new() }
+    }
+
+    fn cancel_all(&mut self, ctx: &mut Ctx<'_>) {
+        let p = self.params.place;
+        for id in std::mem::take(&mut self.live) {
+            if ctx.order_live(p.venue, p.market, id) {
+                ctx.send(p.venue, Command::CancelOrder { account: ctx.account(), order: id });
+            }
+        }
+    }
+
+    fn fair(&self, ctx: &Ctx<'_>) -> Option<f64> {
+        let p = self.params.place;
+        let snap = ctx.snapshot(p.venue, p.market)?;
+        match (snap.bid, snap.ask) {
+            (Some((b, _)), Some((a, _))) => Some((b.get() + a.get()) as f64 / 2.0),
+            _ => snap.oracle.or(snap.mark).or(snap.last).map(|t| t.get() as f64),
+        }
+    }
+
+    fn quote(&mut self, ctx: &mut Ctx<'_>) {
+        let p = self.params.place;
+        let Some(fair) = self.fair(ctx) else { return };
+        self.mids.push_back(fair);
+        if self.mids.len() > 10 {
+            self.mids.pop_front();
+        }
+        let oldest = self.mids.front().copied().unwrap_or(fair);
+        let move_pct = if oldest > 0.0 { ((fair - oldest) / oldest).abs() * 100.0 } else { 0.0 };
+        if let Some(limit) = self.params.withdraw_move_pct {
+            if move_pct > limit {
+                self.cancel_all(ctx);
+                return;
+            }
+        }
+        self.cancel_all(ctx);
+        let qptl = ctx.quote_per_tick_lot(p.venue, p.market) as f64;
+        let inventory_usd = position(ctx, p) as f64 * fair * qptl / 1e6;
+        let skew = -inventory_usd / 1_000.0 * self.params.skew_bps_per_1k;
+        let centre = fair * (1.0 + skew / 10_000.0);
+        let widen = 1.0 + self.params.widen_per_pct * move_pct;
+        for level in 0..self.params.levels {
+            let offset_bps = (self.params.half_spread_bps + self.params.level_step_bps * f64::from(level)) * widen;
+            for side in [Side::Buy, Side::Sell] {
+                if let Mode::OneSided(only) = self.mode {
+                    if side != only {
+                        continue;
+                    }
+                }
+                let adds = match side {
+                    Side::Buy => inventory_usd >= self.params.max_inventory_usd,
+                    Side::Sell => -inventory_usd >= self.params.max_inventory_usd,
+                };
+                if adds {
+                    continue;
+                }
+                let price = match side {
+                    Side::Buy => (centre * (1.0 - offset_bps / 10_000.0)).floor(),
+                    Side::Sell => (centre * (1.0 + offset_bps / 10_000.0)).ceil(),
+                };
+                let price = Ticks(price.max(1.0) as i64);
+                let lots = lots_for(ctx, p, self.params.level_usd, price);
+                let id = send_order(ctx, p, side, OrderType::Limit, price, lots, TimeInForce::PostOnly, false);
+                self.live.push(id);
+            }
+        }
+    }
+}
+
+impl Agent for MarketMaker {
+    fn start(&mut self, ctx: &mut Ctx<'_>) {
+        let first = ctx.rng().unit() * self.params.refresh_s;
+        ctx.wake_in(secs(first));
+    }
+
+    fn wake(&mut self, ctx: &mut Ctx<'_>) {
+        match self.mode {
+            Mode::Quoting | Mode::OneSided(_) => self.quote(ctx),
+            Mode::Pulled | Mode::Stale => {}
+        }
+        ctx.wake_in(secs(self.params.refresh_s));
+    }
+
+    fn signal(&mut self, ctx: &mut Ctx<'_>, signal: &Signal) {
+        let p = self.params.place;
+        match signal.name.as_str() {
+            "pull_quotes" => {
+                self.cancel_all(ctx);
+                self.mode = Mode::Pulled;
+            }
+            "stale_quotes" => self.mode = Mode::Stale,
+            "resume" => self.mode = Mode::Quoting,
+            "one_sided_sell" => self.mode = Mode::OneSided(Side::Sell),
+            "one_sided_buy" => self.mode = Mode::OneSided(Side::Buy),
+            "fat_finger" => {
+                // A sell far below fair (or a buy far above, for a negative value) for many levels' size.
+                let Some(fair) = self.fair(ctx) else { return };
+                let gap: f64 = signal.value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0.1);
+                let (side, price) = if gap >= 0.0 { (Side::Sell, fair * (1.0 - gap)) } else { (Side::Buy, fair * (1.0 - gap)) };
+                let price = Ticks(price.max(1.0) as i64);
+                let lots = lots_for(ctx, p, self.params.level_usd * f64::from(self.params.levels), price);
+                let id = send_order(ctx, p, side, OrderType::Limit, price, lots, TimeInForce::Gtc, false);
+                self.live.push(id);
+            }
+            _ => {}
+        }
+    }
+}
