@@ -14,6 +14,7 @@ mod momentum;
 mod noise;
 mod trader;
 
+pub use common::Place;
 pub use maker::{MakerParams, MarketMaker};
 pub use momentum::{MomentumBot, MomentumParams};
 pub use noise::{NoiseParams, NoiseTrader};

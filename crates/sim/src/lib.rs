@@ -128,6 +128,15 @@ pub trait RunSink {
     fn second(&mut self, row: &SecondRow);
 }
 
+/// Checks every engine step (the CLI's `--audit` and the tests plug the auditor in here).
+pub trait StepObserver {
+    /// Called after each command a venue applied, with the events it produced.
+    ///
+    /// # Errors
+    /// The first broken invariant; the run stops there.
+    fn step(&mut self, venue: VenueIndex, command: &Command, events: &[Event], engine: &Engine) -> Result<(), String>;
+}
+
 /// A sink that keeps nothing (tests and benchmarks).
 #[derive(Debug, Default)]
 pub struct NullSink;
@@ -148,6 +157,10 @@ pub struct RunResult {
     pub kernel_events: u64,
     /// Headline numbers.
     pub summary: Summary,
+    /// Steps checked by the observer.
+    pub observed_steps: u64,
+    /// The first broken invariant the observer reported (the run stopped there).
+    pub observer_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -216,6 +229,11 @@ pub struct World {
     kernel_events: u64,
     scratch: Vec<Event>,
     actions: Vec<Action>,
+    observer: Option<Box<dyn StepObserver>>,
+    observed_steps: u64,
+    observer_error: Option<String>,
+    /// System funding, accounts and deposits, applied at time zero when the run starts.
+    setup: Vec<(VenueIndex, Command)>,
 }
 
 fn decimal_f64(d: Decimal) -> f64 {
@@ -264,6 +282,10 @@ impl World {
             kernel_events: 0,
             scratch: Vec::new(),
             actions: Vec::new(),
+            observer: None,
+            observed_steps: 0,
+            observer_error: None,
+            setup: Vec::new(),
         };
         let mut setup: Vec<(VenueIndex, Command)> = Vec::new();
         for (vi, v) in spec.venues.iter().enumerate() {
@@ -302,11 +324,14 @@ impl World {
             });
             world.agents.push(a.agent);
         }
-        let mut null = NullSink;
-        for (vi, command) in setup {
-            world.apply(vi, &command, &mut null);
-        }
+        world.setup = setup;
         Ok(world)
+    }
+
+    /// Installs an observer that checks every engine step of the run (including the setup
+    /// deposits applied when the run starts).
+    pub fn observe(&mut self, observer: Box<dyn StepObserver>) {
+        self.observer = Some(observer);
     }
 
     fn push(&mut self, at: TimeNs, item: Item) {
@@ -317,6 +342,9 @@ impl World {
     /// Runs to the end, streaming outputs to `sink`; `progress` is called about once per
     /// simulated second with the current time.
     pub fn run(mut self, sink: &mut dyn RunSink, progress: &mut dyn FnMut(TimeNs)) -> RunResult {
+        for (vi, command) in std::mem::take(&mut self.setup) {
+            self.apply(vi, &command, sink);
+        }
         for i in 0..self.oracles.len() {
             self.push(TimeNs::ZERO, Item::Oracle(i));
         }
@@ -335,7 +363,7 @@ impl World {
         }
         // Bounded by: every item is at or before the end time, and time never goes back.
         while let Some(Reverse((at, _, item))) = self.queue.pop() {
-            if at.get() > self.duration_ns {
+            if at.get() > self.duration_ns || self.observer_error.is_some() {
                 break;
             }
             self.now = at;
@@ -384,6 +412,8 @@ impl World {
             events: self.event_count,
             kernel_events: self.kernel_events,
             summary: self.collector.finish(),
+            observed_steps: self.observed_steps,
+            observer_error: self.observer_error,
         }
     }
 
@@ -445,6 +475,14 @@ impl World {
         let mut events = std::mem::take(&mut self.scratch);
         events.clear();
         self.venues[vi].engine.apply(self.now, command, &mut events);
+        if let Some(observer) = &mut self.observer {
+            self.observed_steps += 1;
+            if self.observer_error.is_none() {
+                if let Err(e) = observer.step(vi, command, &events, &self.venues[vi].engine) {
+                    self.observer_error = Some(format!("t={} s, venue {}: {e}", self.now.get() as f64 / 1e9, self.venues[vi].name));
+                }
+            }
+        }
         let time_s = self.now.get() as f64 / 1e9;
         for event in &events {
             self.event_count += 1;

@@ -13,7 +13,8 @@
 //!   target live orders and submits can reuse ids on purpose.
 #![deny(clippy::float_arithmetic)]
 
-pub mod auditor;
+/// The auditor lives in its own crate so the CLI can run it (`cascade run --audit`).
+pub use cascade_audit as auditor;
 pub mod harness;
 pub mod reference_book;
 pub mod strategies;

@@ -8,6 +8,9 @@
 
 mod raw;
 
+/// An exact decimal read from TOML (a string such as `"0.0005"` or an integer; floats refused).
+pub use raw::Num as ExactDecimal;
+
 use std::fmt;
 
 use cascade_model::VenueConfig;

@@ -18,8 +18,8 @@ use crate::VenueError;
 const NS_PER_S: u64 = 1_000_000_000;
 
 /// An exact decimal read from a TOML string or integer; floats are refused.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Num(Decimal);
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Num(pub Decimal);
 
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Num, D::Error> {

@@ -1,4 +1,4 @@
-//! The auditor: an independent shadow ledger built only from commands and events, checked
+//! Cascade's auditor: an independent shadow ledger built only from commands and events, checked
 //! against the engine after every step.
 //!
 //! It re-derives every account's quote balance and positions from the event stream (fills, fees,

@@ -1,0 +1,187 @@
+//! Building a simulator world from a validated scenario: venues from presets, the reference
+//! path, oracles, agent populations (each agent's parameters drawn from the scenario's ranges by
+//! its own seeded stream), the timeline.
+
+use cascade_agents::{
+    LeveragedTrader, MakerParams, MarketMaker, MomentumBot, MomentumParams, NoiseParams,
+    NoiseTrader, TraderParams,
+};
+use cascade_model::MarketId;
+use cascade_num::{Quote, TimeNs};
+use cascade_sim::{
+    AgentSpec, OracleSource, OracleSpec, ReferenceModel, ReferencePath, Rng, Signal, TimelineEntry,
+    VenueSpec, WorldSpec,
+};
+
+use crate::schema::RawAgent;
+use crate::Scenario;
+
+fn ms(v: f64) -> u64 {
+    (v.max(0.0) * 1e6) as u64
+}
+
+fn place(s: &Scenario, venue: &str, market: &str) -> cascade_agents::Place {
+    let vi = s.raw.venues.iter().position(|v| v.name == venue).expect("validated venue");
+    let mi = s.venues[vi].markets.iter().position(|m| m.symbol == market).expect("validated market");
+    cascade_agents::Place { venue: vi, market: MarketId(mi as u16) }
+}
+
+fn between(rng: &mut Rng, range: [f64; 2]) -> f64 {
+    range[0] + rng.unit() * (range[1] - range[0])
+}
+
+fn agent(a: &RawAgent, place: cascade_agents::Place, rng: &mut Rng) -> Box<dyn cascade_sim::Agent> {
+    match a.kind.as_str() {
+        "market_maker" => Box::new(MarketMaker::new(MakerParams {
+            place,
+            levels: a.levels.unwrap_or(5),
+            half_spread_bps: a.half_spread_bps.unwrap_or(5.0),
+            level_step_bps: a.level_step_bps.unwrap_or(5.0),
+            level_usd: a.level_usd.unwrap_or(1_000.0),
+            refresh_s: a.refresh_s.unwrap_or(1.0),
+            skew_bps_per_1k: a.skew_bps_per_1k.unwrap_or(0.0),
+            max_inventory_usd: a.max_inventory_usd.unwrap_or(f64::MAX),
+            widen_per_pct: a.widen_per_pct.unwrap_or(0.0),
+            withdraw_move_pct: a.withdraw_move_pct,
+        })),
+        "leveraged_trader" => {
+            let [lo, hi] = a.leverage.unwrap_or([1, 1]);
+            let leverage = rng.range_i64(i64::from(lo), i64::from(hi)) as u32;
+            Box::new(LeveragedTrader::new(TraderParams {
+                place,
+                long_bias: a.long_bias.unwrap_or(0.5),
+                leverage,
+                notional_usd: between(rng, a.notional_usd.unwrap_or([1_000.0, 1_000.0])),
+                entry_window_s: {
+                    let [x, y] = a.entry_window_s.unwrap_or([0.0, 60.0]);
+                    (x, y)
+                },
+                stop_loss: a.stop_loss,
+                take_profit: a.take_profit,
+                trend_lookback_s: a.trend_lookback_s,
+                check_s: a.check_s.unwrap_or(5.0),
+                reenter_after_s: a.reenter_after_s,
+                slippage: a.slippage.unwrap_or(0.02),
+            }))
+        }
+        "noise" => Box::new(NoiseTrader::new(NoiseParams {
+            place,
+            mean_interval_s: a.mean_interval_s.unwrap_or(10.0),
+            size_usd: {
+                let [x, y] = a.size_usd.unwrap_or([100.0, 1_000.0]);
+                (x, y)
+            },
+            market_share: a.market_share.unwrap_or(0.5),
+            buy_share: a.buy_share.unwrap_or(0.5),
+            slippage: a.slippage.unwrap_or(0.02),
+        })),
+        _ => Box::new(MomentumBot::new(MomentumParams {
+            place,
+            check_s: a.check_s.unwrap_or(0.25),
+            lookback_s: a.lookback_s.unwrap_or(5.0),
+            threshold: a.threshold.unwrap_or(0.01),
+            notional_usd: a.notional_usd.map_or(1_000.0, |r| between(rng, r)),
+            hold_s: a.hold_s.unwrap_or(30.0),
+            slippage: a.slippage.unwrap_or(0.03),
+        })),
+    }
+}
+
+/// Builds the world for a seed (the scenario's own seed unless overridden).
+pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
+    let venues: Vec<VenueSpec> = s
+        .raw
+        .venues
+        .iter()
+        .zip(&s.venues)
+        .map(|(raw, config)| VenueSpec {
+            name: raw.name.clone(),
+            config: config.clone(),
+            insurance_fund: Quote::from_decimal(raw.insurance_fund_usd.0).unwrap_or(Quote::ZERO),
+            vault: raw.vault_usd.and_then(|v| Quote::from_decimal(v.0).ok()).unwrap_or(Quote::ZERO),
+        })
+        .collect();
+    let reference = s.raw.reference.as_ref().map(|r| {
+        let model = match r.model.as_str() {
+            "series" => ReferenceModel::Series(r.points.iter().map(|p| (p[0], p[1])).collect()),
+            "jump" => ReferenceModel::JumpDiffusion {
+                drift_annual: r.drift_annual,
+                volatility_annual: r.volatility_annual,
+                jumps_per_hour: r.jumps_per_hour,
+                jump_mean: r.jump_mean,
+                jump_stdev: r.jump_stdev,
+            },
+            _ => ReferenceModel::Gbm { drift_annual: r.drift_annual, volatility_annual: r.volatility_annual },
+        };
+        let shocks = r.shocks.iter().map(|x| (x.at_s, x.factor)).collect();
+        (ReferencePath::new(model, r.start_price, Rng::stream(seed, "reference"), shocks), r.step_ms * 1_000_000)
+    });
+    let oracles = s
+        .raw
+        .oracles
+        .iter()
+        .map(|o| {
+            let target = place(s, &o.venue, &o.market);
+            OracleSpec {
+                venue: target.venue,
+                market: target.market,
+                interval_ns: (o.interval_s * 1e9) as u64,
+                sources: o
+                    .sources
+                    .iter()
+                    .map(|src| {
+                        let source = match (&src.venue, &src.market) {
+                            (Some(v), Some(m)) => {
+                                let pl = place(s, v, m);
+                                OracleSource::Book { venue: pl.venue, market: pl.market }
+                            }
+                            _ => OracleSource::Reference,
+                        };
+                        (source, src.weight)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut agents = Vec::new();
+    for (gi, a) in s.raw.agents.iter().enumerate() {
+        let pl = place(s, &a.venue, &a.market);
+        let capital = Quote::from_decimal(a.capital_usd.0).unwrap_or(Quote::ZERO);
+        for k in 0..a.count {
+            let mut rng = Rng::stream(seed, &format!("population/{gi}/{k}"));
+            agents.push(AgentSpec {
+                agent: agent(a, pl, &mut rng),
+                group: a.group.clone(),
+                order_latency_ns: ms(a.order_latency_ms),
+                jitter_ns: ms(a.jitter_ms),
+                data_latency_ns: ms(a.data_latency_ms),
+                deposits: vec![(pl.venue, capital)],
+            });
+        }
+    }
+    let timeline = s
+        .raw
+        .timeline
+        .iter()
+        .map(|t| TimelineEntry {
+            at: TimeNs((t.at_s * 1e9) as u64),
+            group: t.group.clone(),
+            signal: Signal { name: t.signal.clone(), value: t.value.clone() },
+        })
+        .collect();
+    let primary = s.raw.agents.first().map_or((0, MarketId(0)), |a| {
+        let pl = place(s, &a.venue, &a.market);
+        (pl.venue, pl.market)
+    });
+    WorldSpec {
+        seed,
+        duration_ns: s.raw.duration_s * TimeNs::SECOND,
+        venues,
+        reference,
+        oracles,
+        agents,
+        timeline,
+        snapshot_interval_ns: s.raw.snapshot_interval_ms * 1_000_000,
+        primary,
+    }
+}

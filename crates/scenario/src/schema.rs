@@ -1,0 +1,505 @@
+//! The scenario schema (serde structs that refuse unknown keys), includes, and validation that
+//! collects every problem with its key path, line and a hint.
+
+use cascade_model::VenueConfig;
+use cascade_venue::ExactDecimal;
+use serde::Deserialize;
+
+use crate::{Problem, Problems, SCHEMA_VERSION};
+
+fn default_snapshot_ms() -> u64 {
+    250
+}
+
+fn default_count() -> u32 {
+    1
+}
+
+/// A scenario as written (after includes are merged).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub(crate) version: i64,
+    pub(crate) name: String,
+    pub(crate) description: String,
+    /// Merged away before deserialising; kept so the key is known to the schema.
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub(crate) include: Option<String>,
+    pub(crate) seed: u64,
+    pub(crate) duration_s: u64,
+    #[serde(default = "default_snapshot_ms")]
+    pub(crate) snapshot_interval_ms: u64,
+    pub(crate) venues: Vec<RawVenue>,
+    #[serde(default)]
+    pub(crate) reference: Option<RawReference>,
+    #[serde(default)]
+    pub(crate) oracles: Vec<RawOracle>,
+    pub(crate) agents: Vec<RawAgent>,
+    #[serde(default)]
+    pub(crate) timeline: Vec<RawTimeline>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawVenue {
+    pub(crate) name: String,
+    pub(crate) preset: String,
+    #[serde(default)]
+    pub(crate) markets: Option<Vec<String>>,
+    pub(crate) insurance_fund_usd: ExactDecimal,
+    #[serde(default)]
+    pub(crate) vault_usd: Option<ExactDecimal>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawShock {
+    pub(crate) at_s: f64,
+    pub(crate) factor: f64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReference {
+    pub(crate) model: String,
+    pub(crate) start_price: f64,
+    #[serde(default)]
+    pub(crate) drift_annual: f64,
+    #[serde(default)]
+    pub(crate) volatility_annual: f64,
+    #[serde(default)]
+    pub(crate) jumps_per_hour: f64,
+    #[serde(default)]
+    pub(crate) jump_mean: f64,
+    #[serde(default)]
+    pub(crate) jump_stdev: f64,
+    #[serde(default)]
+    pub(crate) points: Vec<[f64; 2]>,
+    pub(crate) step_ms: u64,
+    #[serde(default)]
+    pub(crate) shocks: Vec<RawShock>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSource {
+    #[serde(default)]
+    pub(crate) reference: bool,
+    #[serde(default)]
+    pub(crate) venue: Option<String>,
+    #[serde(default)]
+    pub(crate) market: Option<String>,
+    pub(crate) weight: u32,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOracle {
+    pub(crate) venue: String,
+    pub(crate) market: String,
+    pub(crate) interval_s: f64,
+    pub(crate) sources: Vec<RawSource>,
+}
+
+/// One agent population. Fields that do not apply to its kind are refused by validation.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAgent {
+    pub(crate) kind: String,
+    pub(crate) group: String,
+    #[serde(default = "default_count")]
+    pub(crate) count: u32,
+    pub(crate) venue: String,
+    pub(crate) market: String,
+    pub(crate) capital_usd: ExactDecimal,
+    #[serde(default)]
+    pub(crate) order_latency_ms: f64,
+    #[serde(default)]
+    pub(crate) data_latency_ms: f64,
+    #[serde(default)]
+    pub(crate) jitter_ms: f64,
+    // Market maker.
+    pub(crate) levels: Option<u32>,
+    pub(crate) half_spread_bps: Option<f64>,
+    pub(crate) level_step_bps: Option<f64>,
+    pub(crate) level_usd: Option<f64>,
+    pub(crate) refresh_s: Option<f64>,
+    pub(crate) skew_bps_per_1k: Option<f64>,
+    pub(crate) max_inventory_usd: Option<f64>,
+    pub(crate) widen_per_pct: Option<f64>,
+    pub(crate) withdraw_move_pct: Option<f64>,
+    // Leveraged trader.
+    pub(crate) long_bias: Option<f64>,
+    pub(crate) leverage: Option<[u32; 2]>,
+    pub(crate) notional_usd: Option<[f64; 2]>,
+    pub(crate) entry_window_s: Option<[f64; 2]>,
+    pub(crate) stop_loss: Option<f64>,
+    pub(crate) take_profit: Option<f64>,
+    pub(crate) trend_lookback_s: Option<f64>,
+    pub(crate) check_s: Option<f64>,
+    pub(crate) reenter_after_s: Option<f64>,
+    pub(crate) slippage: Option<f64>,
+    // Noise trader.
+    pub(crate) mean_interval_s: Option<f64>,
+    pub(crate) size_usd: Option<[f64; 2]>,
+    pub(crate) market_share: Option<f64>,
+    pub(crate) buy_share: Option<f64>,
+    // Momentum bot.
+    pub(crate) lookback_s: Option<f64>,
+    pub(crate) threshold: Option<f64>,
+    pub(crate) hold_s: Option<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTimeline {
+    pub(crate) at_s: f64,
+    pub(crate) group: String,
+    pub(crate) signal: String,
+    #[serde(default)]
+    pub(crate) value: Option<String>,
+}
+
+/// A validated scenario, ready to build.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub(crate) raw: RawScenario,
+    pub(crate) venues: Vec<VenueConfig>,
+    resolved: String,
+    file: String,
+}
+
+impl Scenario {
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.raw.name
+    }
+
+    /// Its description.
+    pub fn description(&self) -> &str {
+        &self.raw.description
+    }
+
+    /// The seed written in the file.
+    pub fn seed(&self) -> u64 {
+        self.raw.seed
+    }
+
+    /// Run length in seconds.
+    pub fn duration_s(&self) -> u64 {
+        self.raw.duration_s
+    }
+
+    /// The file it came from.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The resolved scenario (includes merged) as TOML, for the run's output folder.
+    pub fn resolved_toml(&self) -> &str {
+        &self.resolved
+    }
+
+    /// Total number of agents.
+    pub fn agent_count(&self) -> u64 {
+        self.raw.agents.iter().map(|a| u64::from(a.count)).sum()
+    }
+}
+
+/// Agent kinds and the fields each one takes (beyond the common ones).
+const KINDS: &[(&str, &[&str])] = &[
+    ("market_maker", &["levels", "half_spread_bps", "level_step_bps", "level_usd", "refresh_s", "skew_bps_per_1k", "max_inventory_usd", "widen_per_pct", "withdraw_move_pct"]),
+    ("leveraged_trader", &["long_bias", "leverage", "notional_usd", "entry_window_s", "stop_loss", "take_profit", "trend_lookback_s", "check_s", "reenter_after_s", "slippage"]),
+    ("noise", &["mean_interval_s", "size_usd", "market_share", "buy_share", "slippage"]),
+    ("momentum", &["check_s", "lookback_s", "threshold", "notional_usd", "hold_s", "slippage"]),
+];
+
+/// Required fields per kind.
+const REQUIRED: &[(&str, &[&str])] = &[
+    ("market_maker", &["levels", "half_spread_bps", "level_step_bps", "level_usd", "refresh_s"]),
+    ("leveraged_trader", &["leverage", "notional_usd", "entry_window_s"]),
+    ("noise", &["mean_interval_s", "size_usd"]),
+    ("momentum", &["lookback_s", "threshold", "notional_usd", "hold_s"]),
+];
+
+fn set_fields(a: &RawAgent) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    macro_rules! check {
+        ($($f:ident),*) => {$( if a.$f.is_some() { v.push(stringify!($f)); } )*};
+    }
+    check!(levels, half_spread_bps, level_step_bps, level_usd, refresh_s, skew_bps_per_1k, max_inventory_usd, widen_per_pct, withdraw_move_pct,
+        long_bias, leverage, notional_usd, entry_window_s, stop_loss, take_profit, trend_lookback_s, check_s, reenter_after_s, slippage,
+        mean_interval_s, size_usd, market_share, buy_share, lookback_s, threshold, hold_s);
+    v
+}
+
+/// Finds the line of the `index`-th `[[section]]` table's `field` key (or of the table header).
+fn line_of(text: &str, section: &str, index: Option<usize>, field: Option<&str>) -> Option<usize> {
+    let header_array = format!("[[{section}]]");
+    let header_table = format!("[{section}]");
+    let mut seen = 0usize;
+    let mut in_target = false;
+    let mut header_line = None;
+    for (n, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_target = false;
+            if t == header_array {
+                if Some(seen) == index {
+                    in_target = true;
+                    header_line = Some(n + 1);
+                }
+                seen += 1;
+            } else if t == header_table && index.is_none() {
+                in_target = true;
+                header_line = Some(n + 1);
+            }
+            continue;
+        }
+        if in_target {
+            if let Some(f) = field {
+                let key = t.split('=').next().unwrap_or("").trim();
+                if key == f {
+                    return Some(n + 1);
+                }
+            }
+        }
+    }
+    header_line
+}
+
+fn merge(base: &mut toml::Table, over: toml::Table) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+const INCLUDE_DEPTH_MAX: u32 = 8;
+
+fn problem(file: &str, line: Option<usize>, key: Option<String>, message: impl Into<String>, hint: Option<String>) -> Problem {
+    Problem { file: file.to_string(), line, key, message: message.into(), hint }
+}
+
+fn merged_table(
+    text: &str,
+    file: &str,
+    resolve: &mut dyn FnMut(&str) -> Result<(String, String), String>,
+    depth: u32,
+) -> Result<toml::Table, Problems> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| {
+        Problems(vec![problem(file, e.span().map(|s| text[..s.start].lines().count().max(1)), None, e.message().to_string(), Some("check the TOML syntax at that line".into()))])
+    })?;
+    if let Some(include) = table.remove("include") {
+        let Some(name) = include.as_str().map(str::to_string) else {
+            return Err(Problems(vec![problem(file, line_of(text, "", None, Some("include")), Some("include".into()), "must be a string", Some("include = \"other.toml\" or \"builtin:NAME\"".into()))]));
+        };
+        if depth >= INCLUDE_DEPTH_MAX {
+            return Err(Problems(vec![problem(file, None, Some("include".into()), format!("includes nest deeper than {INCLUDE_DEPTH_MAX}"), Some("an include cycle?".into()))]));
+        }
+        let (base_text, base_file) = resolve(&name).map_err(|e| Problems(vec![problem(file, None, Some("include".into()), format!("cannot include `{name}`: {e}"), None)]))?;
+        let mut base = merged_table(&base_text, &base_file, resolve, depth + 1)?;
+        merge(&mut base, table);
+        table = base;
+    }
+    Ok(table)
+}
+
+pub(crate) fn load(
+    text: &str,
+    file: &str,
+    resolve: &mut dyn FnMut(&str) -> Result<(String, String), String>,
+    depth: u32,
+) -> Result<Scenario, Problems> {
+    let has_include = toml::from_str::<toml::Table>(text).ok().is_some_and(|t| t.contains_key("include"));
+    let table = merged_table(text, file, resolve, depth)?;
+    let raw: RawScenario = if has_include {
+        table.clone().try_into().map_err(|e: toml::de::Error| Problems(vec![problem(file, None, None, e.message().to_string(), Some("see the scenario schema in docs/scenarios.md".into()))]))?
+    } else {
+        toml::from_str(text).map_err(|e| {
+            Problems(vec![problem(file, e.span().map(|s| text[..s.start].lines().count().max(1)), None, e.message().to_string(), Some("see the scenario schema in docs/scenarios.md".into()))])
+        })?
+    };
+    let venues = validate(&raw, text, file)?;
+    let resolved = toml::to_string(&table).unwrap_or_else(|_| text.to_string());
+    Ok(Scenario { raw, venues, resolved, file: file.to_string() })
+}
+
+fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig>, Problems> {
+    let mut problems = Vec::new();
+    let mut p = |line: Option<usize>, key: String, message: String, hint: Option<String>| problems.push(problem(file, line, Some(key), message, hint));
+    if raw.version != SCHEMA_VERSION {
+        p(line_of(text, "", None, Some("version")), "version".into(), format!("schema version {} is not supported", raw.version), Some(format!("this build reads version {SCHEMA_VERSION}")));
+    }
+    if raw.duration_s == 0 || raw.duration_s > 7 * 24 * 3600 {
+        p(None, "duration_s".into(), format!("{} is out of range", raw.duration_s), Some("1 to 604800 seconds".into()));
+    }
+    if raw.snapshot_interval_ms == 0 {
+        p(None, "snapshot_interval_ms".into(), "must be positive".into(), Some("250 is typical".into()));
+    }
+    let mut venues = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for (i, v) in raw.venues.iter().enumerate() {
+        let line = |f: &str| line_of(text, "venues", Some(i), Some(f));
+        if names.contains(&v.name.as_str()) {
+            p(line("name"), format!("venues[{i}].name"), format!("duplicate venue name `{}`", v.name), None);
+        }
+        names.push(&v.name);
+        match cascade_venue::preset(&v.preset) {
+            Err(e) => p(line("preset"), format!("venues[{i}].preset"), e.message.clone(), None),
+            Ok(mut config) => {
+                if let Some(markets) = &v.markets {
+                    let mut kept = Vec::new();
+                    for m in markets {
+                        match config.markets.iter().find(|s| &s.symbol == m) {
+                            Some(spec) => kept.push(spec.clone()),
+                            None => p(line("markets"), format!("venues[{i}].markets"), format!("preset `{}` has no market `{m}`", v.preset), Some(format!("choose from: {}", config.markets.iter().map(|s| s.symbol.as_str()).collect::<Vec<_>>().join(", ")))),
+                        }
+                    }
+                    if !kept.is_empty() {
+                        config.markets = kept;
+                    }
+                }
+                config.name = v.name.clone();
+                venues.push(config);
+            }
+        }
+        for (field, amount) in [("insurance_fund_usd", Some(v.insurance_fund_usd)), ("vault_usd", v.vault_usd)] {
+            if let Some(a) = amount {
+                if a.0.mantissa() < 0 || cascade_num::Quote::from_decimal(a.0).is_err() {
+                    p(line(field), format!("venues[{i}].{field}"), "must be a non-negative amount with at most 6 decimals".into(), None);
+                }
+            }
+        }
+    }
+    if raw.venues.is_empty() {
+        p(None, "venues".into(), "at least one venue is required".into(), Some("add a [[venues]] table with name and preset".into()));
+    }
+    let market_ok = |venue: &str, market: &str| -> Result<(), String> {
+        let Some(vi) = raw.venues.iter().position(|v| v.name == venue) else {
+            return Err(format!("no venue named `{venue}` (venues: {})", raw.venues.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")));
+        };
+        match venues.get(vi) {
+            Some(c) if !c.markets.iter().any(|m| m.symbol == market) => Err(format!("venue `{venue}` has no market `{market}`")),
+            _ => Ok(()),
+        }
+    };
+    if let Some(r) = &raw.reference {
+        let line = |f: &str| line_of(text, "reference", None, Some(f));
+        if !["gbm", "jump", "series"].contains(&r.model.as_str()) {
+            p(line("model"), "reference.model".into(), format!("`{}` is not a reference model", r.model), Some("gbm, jump or series".into()));
+        }
+        if r.start_price <= 0.0 || !r.start_price.is_finite() {
+            p(line("start_price"), "reference.start_price".into(), "must be positive".into(), None);
+        }
+        if r.step_ms == 0 {
+            p(line("step_ms"), "reference.step_ms".into(), "must be positive".into(), Some("1000 steps once a second".into()));
+        }
+        if r.model == "series" && r.points.is_empty() {
+            p(line("points"), "reference.points".into(), "a series needs points".into(), Some("points = [[0, 100.0], [60, 95.5]]".into()));
+        }
+    }
+    for (i, o) in raw.oracles.iter().enumerate() {
+        let line = |f: &str| line_of(text, "oracles", Some(i), Some(f));
+        if let Err(e) = market_ok(&o.venue, &o.market) {
+            p(line("venue"), format!("oracles[{i}]"), e, None);
+        }
+        if o.interval_s <= 0.0 {
+            p(line("interval_s"), format!("oracles[{i}].interval_s"), "must be positive".into(), Some("Hyperliquid publishes every 3 s".into()));
+        }
+        if o.sources.is_empty() {
+            p(line("sources"), format!("oracles[{i}].sources"), "needs at least one source".into(), None);
+        }
+        for (j, s) in o.sources.iter().enumerate() {
+            match (s.reference, &s.venue, &s.market) {
+                (true, None, None) => {
+                    if raw.reference.is_none() {
+                        p(line("sources"), format!("oracles[{i}].sources[{j}]"), "uses the reference price but the scenario has no [reference]".into(), None);
+                    }
+                }
+                (false, Some(v), Some(m)) => {
+                    if let Err(e) = market_ok(v, m) {
+                        p(line("sources"), format!("oracles[{i}].sources[{j}]"), e, None);
+                    }
+                }
+                _ => p(line("sources"), format!("oracles[{i}].sources[{j}]"), "a source is either { reference = true, weight } or { venue, market, weight }".into(), None),
+            }
+        }
+    }
+    for (i, a) in raw.agents.iter().enumerate() {
+        let line = |f: &str| line_of(text, "agents", Some(i), Some(f));
+        let Some((_, allowed)) = KINDS.iter().find(|(k, _)| *k == a.kind) else {
+            p(line("kind"), format!("agents[{i}].kind"), format!("unknown agent kind `{}`", a.kind), Some(format!("one of: {}", KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", "))));
+            continue;
+        };
+        for f in set_fields(a) {
+            if !allowed.contains(&f) {
+                p(line(f), format!("agents[{i}].{f}"), format!("does not apply to kind `{}`", a.kind), Some(format!("{} takes: {}", a.kind, allowed.join(", "))));
+            }
+        }
+        let required = REQUIRED.iter().find(|(k, _)| *k == a.kind).map_or(&[][..], |r| r.1);
+        let set = set_fields(a);
+        for f in required {
+            if !set.contains(f) {
+                p(line("kind"), format!("agents[{i}].{f}"), format!("missing; kind `{}` needs it", a.kind), None);
+            }
+        }
+        if let Err(e) = market_ok(&a.venue, &a.market) {
+            p(line("venue"), format!("agents[{i}]"), e, None);
+        }
+        if a.count == 0 || a.count > 1_000_000 {
+            p(line("count"), format!("agents[{i}].count"), format!("{} is out of range", a.count), Some("1 to 1,000,000".into()));
+        }
+        if cascade_num::Quote::from_decimal(a.capital_usd.0).map_or(true, |q| !q.is_positive()) {
+            p(line("capital_usd"), format!("agents[{i}].capital_usd"), "must be a positive amount with at most 6 decimals".into(), None);
+        }
+        for (f, v) in [("order_latency_ms", a.order_latency_ms), ("data_latency_ms", a.data_latency_ms), ("jitter_ms", a.jitter_ms)] {
+            if !(0.0..=60_000.0).contains(&v) {
+                p(line(f), format!("agents[{i}].{f}"), format!("{v} is out of range"), Some("0 to 60000 ms".into()));
+            }
+        }
+        if let Some([lo, hi]) = a.leverage {
+            if lo == 0 || hi < lo {
+                p(line("leverage"), format!("agents[{i}].leverage"), "need 1 <= min <= max".into(), Some("leverage = [5, 10]".into()));
+            }
+        }
+        for (f, range) in [("notional_usd", a.notional_usd), ("size_usd", a.size_usd), ("entry_window_s", a.entry_window_s)] {
+            if let Some([lo, hi]) = range {
+                if !(lo >= 0.0 && hi >= lo) {
+                    p(line(f), format!("agents[{i}].{f}"), "need 0 <= min <= max".into(), None);
+                }
+            }
+        }
+        for (f, v) in [("long_bias", a.long_bias), ("market_share", a.market_share), ("buy_share", a.buy_share)] {
+            if let Some(v) = v {
+                if !(0.0..=1.0).contains(&v) {
+                    p(line(f), format!("agents[{i}].{f}"), format!("{v} is not a probability"), Some("between 0 and 1".into()));
+                }
+            }
+        }
+    }
+    for (i, t) in raw.timeline.iter().enumerate() {
+        let line = |f: &str| line_of(text, "timeline", Some(i), Some(f));
+        if !raw.agents.iter().any(|a| a.group == t.group) {
+            p(line("group"), format!("timeline[{i}].group"), format!("no agent group `{}`", t.group), Some(format!("groups: {}", raw.agents.iter().map(|a| a.group.as_str()).collect::<Vec<_>>().join(", "))));
+        }
+        if t.at_s < 0.0 || t.at_s > raw.duration_s as f64 {
+            p(line("at_s"), format!("timeline[{i}].at_s"), format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s), None);
+        }
+        const SIGNALS: &[&str] = &["pull_quotes", "stale_quotes", "resume", "fat_finger", "one_sided_sell", "one_sided_buy"];
+        if !SIGNALS.contains(&t.signal.as_str()) {
+            p(line("signal"), format!("timeline[{i}].signal"), format!("unknown signal `{}`", t.signal), Some(format!("one of: {}", SIGNALS.join(", "))));
+        }
+    }
+    if problems.is_empty() {
+        Ok(venues)
+    } else {
+        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(Problems(problems))
+    }
+}
