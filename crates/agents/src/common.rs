@@ -1,7 +1,9 @@
 //! Helpers shared by the agents: order construction and unit conversions (agents think in
 //! dollars and fractions; the engine in ticks and lots).
 
-use cascade_model::{Command, MarketId, NewOrder, OrderType, SelfTradePrevention, Side, TimeInForce};
+use cascade_model::{
+    Command, MarketId, NewOrder, OrderType, SelfTradePrevention, Side, TimeInForce,
+};
 use cascade_num::{Lots, Ticks};
 use cascade_sim::{Ctx, VenueIndex};
 
@@ -51,7 +53,15 @@ pub(crate) fn send_order(
 }
 
 /// A market order with a worst price `slippage` (fraction) beyond `reference`.
-pub(crate) fn market_order(ctx: &mut Ctx<'_>, place: Place, side: Side, reference: Ticks, lots: i64, slippage: f64, reduce_only: bool) {
+pub(crate) fn market_order(
+    ctx: &mut Ctx<'_>,
+    place: Place,
+    side: Side,
+    reference: Ticks,
+    lots: i64,
+    slippage: f64,
+    reduce_only: bool,
+) {
     let factor = match side {
         Side::Buy => 1.0 + slippage,
         Side::Sell => (1.0 - slippage).max(0.0),

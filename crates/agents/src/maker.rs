@@ -32,6 +32,9 @@ pub struct MakerParams {
     pub widen_per_pct: f64,
     /// Pulls all quotes when the recent move exceeds this many percent (None: never).
     pub withdraw_move_pct: Option<f64>,
+    /// Weight of the exogenous reference price in its fair value (0: its own book only; a maker
+    /// that hedges on other venues anchors to their price).
+    pub reference_weight: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,9 +72,16 @@ impl MarketMaker {
     fn fair(&self, ctx: &Ctx<'_>) -> Option<f64> {
         let p = self.params.place;
         let snap = ctx.snapshot(p.venue, p.market)?;
-        match (snap.bid, snap.ask) {
+        let own = match (snap.bid, snap.ask) {
             (Some((b, _)), Some((a, _))) => Some((b.get() + a.get()) as f64 / 2.0),
             _ => snap.oracle.or(snap.mark).or(snap.last).map(|t| t.get() as f64),
+        };
+        let reference = ctx.reference_price().map(|r| r / ctx.tick_usd(p.venue, p.market));
+        let w = self.params.reference_weight.clamp(0.0, 1.0);
+        match (own, reference) {
+            (Some(o), Some(r)) => Some(w * r + (1.0 - w) * o),
+            (Some(o), None) => Some(o),
+            (None, r) => r,
         }
     }
 
@@ -97,7 +107,9 @@ impl MarketMaker {
         let centre = fair * (1.0 + skew / 10_000.0);
         let widen = 1.0 + self.params.widen_per_pct * move_pct;
         for level in 0..self.params.levels {
-            let offset_bps = (self.params.half_spread_bps + self.params.level_step_bps * f64::from(level)) * widen;
+            let offset_bps = (self.params.half_spread_bps
+                + self.params.level_step_bps * f64::from(level))
+                * widen;
             for side in [Side::Buy, Side::Sell] {
                 if let Mode::OneSided(only) = self.mode {
                     if side != only {
@@ -117,7 +129,16 @@ impl MarketMaker {
                 };
                 let price = Ticks(price.max(1.0) as i64);
                 let lots = lots_for(ctx, p, self.params.level_usd, price);
-                let id = send_order(ctx, p, side, OrderType::Limit, price, lots, TimeInForce::PostOnly, false);
+                let id = send_order(
+                    ctx,
+                    p,
+                    side,
+                    OrderType::Limit,
+                    price,
+                    lots,
+                    TimeInForce::PostOnly,
+                    false,
+                );
                 self.live.push(id);
             }
         }
@@ -153,10 +174,24 @@ impl Agent for MarketMaker {
                 // A sell far below fair (or a buy far above, for a negative value) for many levels' size.
                 let Some(fair) = self.fair(ctx) else { return };
                 let gap: f64 = signal.value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0.1);
-                let (side, price) = if gap >= 0.0 { (Side::Sell, fair * (1.0 - gap)) } else { (Side::Buy, fair * (1.0 - gap)) };
+                let (side, price) = if gap >= 0.0 {
+                    (Side::Sell, fair * (1.0 - gap))
+                } else {
+                    (Side::Buy, fair * (1.0 - gap))
+                };
                 let price = Ticks(price.max(1.0) as i64);
-                let lots = lots_for(ctx, p, self.params.level_usd * f64::from(self.params.levels), price);
-                let id = send_order(ctx, p, side, OrderType::Limit, price, lots, TimeInForce::Gtc, false);
+                let lots =
+                    lots_for(ctx, p, self.params.level_usd * f64::from(self.params.levels), price);
+                let id = send_order(
+                    ctx,
+                    p,
+                    side,
+                    OrderType::Limit,
+                    price,
+                    lots,
+                    TimeInForce::Gtc,
+                    false,
+                );
                 self.live.push(id);
             }
             _ => {}

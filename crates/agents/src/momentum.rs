@@ -60,7 +60,15 @@ impl Agent for MomentumBot {
             let held = position(ctx, p);
             match self.entered_at {
                 Some(t) if held != 0 && now - t >= secs(self.params.hold_s) => {
-                    market_order(ctx, p, Side::closing(held.signum()), mid, held.abs(), self.params.slippage, true);
+                    market_order(
+                        ctx,
+                        p,
+                        Side::closing(held.signum()),
+                        mid,
+                        held.abs(),
+                        self.params.slippage,
+                        true,
+                    );
                     self.entered_at = None;
                 }
                 Some(_) if held == 0 => self.entered_at = None,

@@ -58,7 +58,16 @@ impl Agent for NoiseTrader {
                     Side::Buy => mid.get() as f64 / offset,
                     Side::Sell => mid.get() as f64 * offset,
                 };
-                send_order(ctx, p, side, OrderType::Limit, Ticks(price.round() as i64), lots, TimeInForce::Ioc, false);
+                send_order(
+                    ctx,
+                    p,
+                    side,
+                    OrderType::Limit,
+                    Ticks(price.round() as i64),
+                    lots,
+                    TimeInForce::Ioc,
+                    false,
+                );
             }
         }
         let wait = ctx.rng().exponential(self.params.mean_interval_s);

@@ -47,7 +47,13 @@ pub struct LeveragedTrader {
 impl LeveragedTrader {
     /// A trader.
     pub fn new(params: TraderParams) -> LeveragedTrader {
-        LeveragedTrader { params, entered: false, entry_price: 0.0, side: Side::Buy, history: Vec::new() }
+        LeveragedTrader {
+            params,
+            entered: false,
+            entry_price: 0.0,
+            side: Side::Buy,
+            history: Vec::new(),
+        }
     }
 }
 
@@ -55,7 +61,10 @@ impl Agent for LeveragedTrader {
     fn start(&mut self, ctx: &mut Ctx<'_>) {
         let p = self.params.place;
         let account = ctx.account();
-        ctx.send(p.venue, Command::SetLeverage { account, market: p.market, leverage: self.params.leverage });
+        ctx.send(
+            p.venue,
+            Command::SetLeverage { account, market: p.market, leverage: self.params.leverage },
+        );
         let (a, b) = self.params.entry_window_s;
         let at = a + ctx.rng().unit() * (b - a).max(0.0);
         ctx.wake_in(secs(at));
@@ -85,18 +94,25 @@ impl Agent for LeveragedTrader {
             if self.entered && held == 0 {
                 // Closed (by us or by liquidation): maybe come back later.
                 self.entered = false;
-                match self.params.reenter_after_s {
-                    Some(after) => ctx.wake_in(secs(after)),
-                    None => {}
+                if let Some(after) = self.params.reenter_after_s {
+                    ctx.wake_in(secs(after));
                 }
                 return;
             }
             let side = match (self.params.trend_lookback_s, self.history.first()) {
                 (Some(_), Some(&(_, then))) if (mid.get() as f64 - then).abs() > 0.0 => {
-                    if mid.get() as f64 > then { Side::Buy } else { Side::Sell }
+                    if mid.get() as f64 > then {
+                        Side::Buy
+                    } else {
+                        Side::Sell
+                    }
                 }
                 _ => {
-                    if ctx.rng().chance(self.params.long_bias) { Side::Buy } else { Side::Sell }
+                    if ctx.rng().chance(self.params.long_bias) {
+                        Side::Buy
+                    } else {
+                        Side::Sell
+                    }
                 }
             };
             let lots = lots_for(ctx, p, self.params.notional_usd, mid);
@@ -106,11 +122,20 @@ impl Agent for LeveragedTrader {
             self.entry_price = mid.get() as f64;
         } else {
             let px = mid.get() as f64;
-            let change = (px - self.entry_price) / self.entry_price * if held > 0 { 1.0 } else { -1.0 };
+            let change =
+                (px - self.entry_price) / self.entry_price * if held > 0 { 1.0 } else { -1.0 };
             let stop = self.params.stop_loss.is_some_and(|s| change <= -s);
             let take = self.params.take_profit.is_some_and(|t| change >= t);
             if stop || take {
-                market_order(ctx, p, Side::closing(held.signum()), mid, held.abs(), self.params.slippage * 3.0, true);
+                market_order(
+                    ctx,
+                    p,
+                    Side::closing(held.signum()),
+                    mid,
+                    held.abs(),
+                    self.params.slippage * 3.0,
+                    true,
+                );
             }
         }
         ctx.wake_in(secs(self.params.check_s));

@@ -63,6 +63,15 @@ pub struct Auditor {
     deposits: i128,
     withdrawals: i128,
     steps: u64,
+    /// Σ balances, kept as balances change (conservation is then O(1) per step).
+    total_balances: i128,
+    /// Long and short open interest per market, kept as positions change.
+    long_oi: Vec<i128>,
+    short_oi: Vec<i128>,
+    /// Accounts named by this step's events; only they can have changed (unless prices did).
+    touched: std::collections::BTreeSet<u32>,
+    /// This step moved a price or paid funding: every account is re-checked.
+    everyone: bool,
     /// Counts of notable events seen, for tests that want to know coverage.
     pub seen: Coverage,
 }
@@ -116,6 +125,11 @@ impl Auditor {
             deposits: 0,
             withdrawals: 0,
             steps: 0,
+            total_balances: 0,
+            long_oi: vec![0; config.markets.len()],
+            short_oi: vec![0; config.markets.len()],
+            touched: std::collections::BTreeSet::new(),
+            everyone: true,
             seen: Coverage::default(),
         }
     }
@@ -127,6 +141,19 @@ impl Auditor {
 
     fn credit(&mut self, account: AccountId, amount: i128) {
         *self.balances.entry(account.0).or_insert(0) += amount;
+        self.total_balances += amount;
+        self.touched.insert(account.0);
+    }
+
+    fn move_position(&mut self, account: AccountId, market: MarketId, delta: i64) {
+        let size = self.positions.entry((account.0, market.0)).or_insert(0);
+        let old = i128::from(*size);
+        *size += delta;
+        let new = i128::from(*size);
+        let m = market.index();
+        self.long_oi[m] += new.max(0) - old.max(0);
+        self.short_oi[m] += (-new).max(0) - (-old).max(0);
+        self.touched.insert(account.0);
     }
 
     fn trade(
@@ -139,8 +166,8 @@ impl Auditor {
     ) {
         self.credit(buyer, -quote);
         self.credit(seller, quote);
-        *self.positions.entry((buyer.0, market.0)).or_insert(0) += size;
-        *self.positions.entry((seller.0, market.0)).or_insert(0) -= size;
+        self.move_position(buyer, market, size);
+        self.move_position(seller, market, -size);
     }
 
     fn value(&self, market: MarketId, size: i64, price: Ticks) -> i128 {
@@ -158,10 +185,26 @@ impl Auditor {
         engine: &Engine,
     ) -> Result<(), AuditError> {
         self.steps += 1;
+        self.touched.clear();
         for event in events {
             self.fold(event)?;
+            match event {
+                Event::MarkPrice { .. } | Event::OraclePrice { .. } | Event::FundingPaid { .. } => {
+                    self.everyone = true
+                }
+                Event::LiquidationStarted { account, .. }
+                | Event::LiquidationEnded { account, .. }
+                | Event::BadDebt { account, .. }
+                | Event::OrderAccepted { account, .. }
+                | Event::OrderCancelled { account, .. } => {
+                    self.touched.insert(account.0);
+                }
+                _ => {}
+            }
         }
-        self.check(engine)
+        let result = self.check(engine);
+        self.everyone = false;
+        result
     }
 
     fn fold(&mut self, event: &Event) -> Result<(), AuditError> {
@@ -294,7 +337,7 @@ impl Auditor {
     }
 
     fn check(&self, engine: &Engine) -> Result<(), AuditError> {
-        let total: i128 = self.balances.values().sum::<i128>() + self.fee_pool + self.funding_dust;
+        let total: i128 = self.total_balances + self.fee_pool + self.funding_dust;
         if total != self.deposits - self.withdrawals {
             return fail(
                 "conservation",
@@ -332,15 +375,7 @@ impl Auditor {
                 ),
             );
         }
-        let mut long = vec![0i128; self.qptl.len()];
-        let mut short = vec![0i128; self.qptl.len()];
-        for (&(_, m), &size) in &self.positions {
-            if size > 0 {
-                long[m as usize] += i128::from(size);
-            } else {
-                short[m as usize] -= i128::from(size);
-            }
-        }
+        let (long, short) = (&self.long_oi, &self.short_oi);
         for m in 0..self.qptl.len() {
             let view = engine.market(MarketId(m as u16)).expect("market exists");
             if long[m] != short[m] {
@@ -361,8 +396,18 @@ impl Auditor {
                 );
             }
         }
-        for id in engine.account_ids() {
-            let view = engine.account(id).expect("listed account exists");
+        let ids: Vec<AccountId> = if self.everyone {
+            engine.account_ids().collect()
+        } else {
+            self.touched.iter().map(|&a| AccountId(a)).collect()
+        };
+        for id in ids {
+            let Some(view) = engine.account(id) else {
+                return fail(
+                    "balances-match",
+                    format!("{id}: in the events but not in the engine"),
+                );
+            };
             let shadow = self.balances.get(&id.0).copied().unwrap_or(0);
             if i128::from(view.total_cash.get()) != shadow {
                 return fail(

@@ -29,7 +29,9 @@ pub(crate) fn load(name_or_path: &str) -> std::result::Result<Scenario, Problems
             return cascade_scenario::builtin_resolver(name);
         }
         let p = base.join(name);
-        std::fs::read_to_string(&p).map(|t| (t, p.display().to_string())).map_err(|e| format!("{}: {e}", p.display()))
+        std::fs::read_to_string(&p)
+            .map(|t| (t, p.display().to_string()))
+            .map_err(|e| format!("{}: {e}", p.display()))
     };
     cascade_scenario::load(&text, name_or_path, &mut resolve)
 }
@@ -37,7 +39,13 @@ pub(crate) fn load(name_or_path: &str) -> std::result::Result<Scenario, Problems
 pub(crate) fn validate(scenario: &str) -> Result<ExitCode> {
     match load(scenario) {
         Ok(s) => {
-            println!("{}: ok — {} ({} agents, {} s)", scenario, s.name(), s.agent_count(), s.duration_s());
+            println!(
+                "{}: ok — {} ({} agents, {} s)",
+                scenario,
+                s.name(),
+                s.agent_count(),
+                s.duration_s()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Err(problems) => {

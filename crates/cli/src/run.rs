@@ -35,7 +35,13 @@ struct AuditObserver {
 }
 
 impl StepObserver for AuditObserver {
-    fn step(&mut self, venue: VenueIndex, command: &Command, events: &[Event], engine: &Engine) -> std::result::Result<(), String> {
+    fn step(
+        &mut self,
+        venue: VenueIndex,
+        command: &Command,
+        events: &[Event],
+        engine: &Engine,
+    ) -> std::result::Result<(), String> {
         self.auditors[venue].observe(command, events, engine).map_err(|e| e.to_string())
     }
 }
@@ -73,20 +79,31 @@ struct ParquetSink {
 
 impl ParquetSink {
     fn event_row(&self, time: TimeNs, seq: u64, venue: &str, event: &Event) -> EventRow {
-        let markets = self.venues.iter().find(|(n, _)| n == venue).map(|(_, m)| m.as_slice()).unwrap_or(&[]);
+        let markets =
+            self.venues.iter().find(|(n, _)| n == venue).map(|(_, m)| m.as_slice()).unwrap_or(&[]);
         let detail = format!("{event:?}");
         let kind = detail.split([' ', '{', '(']).next().unwrap_or("").to_string();
-        let mut row = EventRow { time_ns: time.get() as i64, seq, venue: venue.to_string(), kind, detail, ..EventRow::default() };
+        let mut row = EventRow {
+            time_ns: time.get() as i64,
+            seq,
+            venue: venue.to_string(),
+            kind,
+            detail,
+            ..EventRow::default()
+        };
         let usd = |q: cascade_num::Quote| q.get() as f64 / 1e6;
         let m = |id: cascade_model::MarketId| markets.get(id.index());
-        let side = |s: cascade_model::Side| Some(if s == cascade_model::Side::Buy { "buy".to_string() } else { "sell".to_string() });
+        let side = |s: cascade_model::Side| {
+            Some(if s == cascade_model::Side::Buy { "buy".to_string() } else { "sell".to_string() })
+        };
         match event {
             Event::Fill { market, maker, taker, price, size, taker_side, taker_order, .. } => {
                 if let Some(mm) = m(*market) {
                     row.market = Some(mm.symbol.clone());
                     row.price = Some(price.get() as f64 * mm.tick);
                     row.size = Some(size.get() as f64 * mm.lot);
-                    row.amount_usd = Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
+                    row.amount_usd =
+                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
                 }
                 row.account = Some(i64::from(taker.0));
                 row.counterparty = Some(i64::from(maker.0));
@@ -121,14 +138,22 @@ impl ParquetSink {
             }
             Event::LiquidationStarted { account, market, equity, .. } => {
                 row.account = Some(i64::from(account.0));
-                row.market = market.and_then(|x| m(x)).map(|mm| mm.symbol.clone());
+                row.market = market.and_then(&m).map(|mm| mm.symbol.clone());
                 row.amount_usd = Some(usd(*equity));
             }
             Event::LiquidationEnded { account, outcome, .. } => {
                 row.account = Some(i64::from(account.0));
                 row.reason = Some(format!("{outcome:?}"));
             }
-            Event::AdlFill { market, bankrupt, counterparty, bankrupt_side, size, quote, price } => {
+            Event::AdlFill {
+                market,
+                bankrupt,
+                counterparty,
+                bankrupt_side,
+                size,
+                quote,
+                price,
+            } => {
                 if let Some(mm) = m(*market) {
                     row.market = Some(mm.symbol.clone());
                     row.price = Some(price.get() as f64 * mm.tick);
@@ -144,7 +169,9 @@ impl ParquetSink {
                     row.market = Some(mm.symbol.clone());
                     row.price = Some(price.get() as f64 * mm.tick);
                     row.size = Some(size.get() as f64 * mm.lot);
-                    row.amount_usd = Some(price.get() as f64 * size.get().abs() as f64 * mm.quote_per_tick_lot / 1e6);
+                    row.amount_usd = Some(
+                        price.get() as f64 * size.get().abs() as f64 * mm.quote_per_tick_lot / 1e6,
+                    );
                 }
                 row.account = Some(i64::from(from.0));
                 row.counterparty = Some(i64::from(to.0));
@@ -254,22 +281,31 @@ pub(crate) fn metrics_json(s: &Summary) -> serde_json::Value {
 pub(crate) fn run(settings: &Settings) -> Result<ExitCode> {
     let scenario = inspect::load(&settings.scenario).map_err(|p| anyhow!("{p}"))?;
     let seed = settings.seed.unwrap_or(scenario.seed());
-    let out = settings.out.clone().unwrap_or_else(|| PathBuf::from("out").join(format!("{}-{seed}", scenario.name())));
+    let out = settings
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("out").join(format!("{}-{seed}", scenario.name())));
     let spec = cascade_scenario::build(&scenario, seed);
-    let venues: Vec<(String, Vec<MarketMeta>)> = spec.venues.iter().map(|v| (v.name.clone(), meta(&v.config))).collect();
+    let venues: Vec<(String, Vec<MarketMeta>)> =
+        spec.venues.iter().map(|v| (v.name.clone(), meta(&v.config))).collect();
     let configs: Vec<VenueConfig> = spec.venues.iter().map(|v| v.config.clone()).collect();
     let duration_s = scenario.duration_s();
     let mut world = World::new(spec).context("building the world")?;
     if settings.audit {
-        world.observe(Box::new(AuditObserver { auditors: configs.iter().map(Auditor::new).collect() }));
+        world.observe(Box::new(AuditObserver {
+            auditors: configs.iter().map(Auditor::new).collect(),
+        }));
     }
-    let writer = RunWriter::create(&out).with_context(|| format!("creating the output folder {}", out.display()))?;
+    let writer = RunWriter::create(&out)
+        .with_context(|| format!("creating the output folder {}", out.display()))?;
     let mut sink = ParquetSink { writer, venues, error: None };
     let bar = if settings.progress { ProgressBar::new(duration_s) } else { ProgressBar::hidden() };
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} simulated s, eta {eta}")
-            .expect("valid template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} {msg} [{bar:40}] {pos}/{len} simulated s, eta {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
     );
     bar.set_message(scenario.name().to_string());
     let started = Instant::now();
@@ -300,7 +336,8 @@ pub(crate) fn run(settings: &Settings) -> Result<ExitCode> {
         "metrics": metrics_json(&result.summary),
     });
     write_json_atomic(&out.join("summary.json"), &summary).context("writing summary.json")?;
-    write_text_atomic(&out.join("scenario.toml"), scenario.resolved_toml()).context("writing scenario.toml")?;
+    write_text_atomic(&out.join("scenario.toml"), scenario.resolved_toml())
+        .context("writing scenario.toml")?;
     write_text_atomic(&out.join("seed.txt"), &format!("{seed}\n")).context("writing seed.txt")?;
     let _ = counts;
     print_summary(&scenario, seed, &result, &out, wall.as_secs_f64());
@@ -311,12 +348,25 @@ pub(crate) fn run(settings: &Settings) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_summary(scenario: &cascade_scenario::Scenario, seed: u64, r: &cascade_sim::RunResult, out: &std::path::Path, wall_s: f64) {
+fn print_summary(
+    scenario: &cascade_scenario::Scenario,
+    seed: u64,
+    r: &cascade_sim::RunResult,
+    out: &std::path::Path,
+    wall_s: f64,
+) {
     let s = &r.summary;
-    let opt = |v: Option<f64>, unit: &str| v.map_or("—".to_string(), |v| format!("{v:.0} {unit}"));
+    let opt =
+        |v: Option<f64>, unit: &str| v.map_or("—".to_string(), |v| format!("{v:.0} {unit}"));
     println!("{} (seed {seed}): {}", scenario.name(), scenario.description());
-    println!("  max drawdown          {:>12.1} %   (trough at {:.0} s)", s.max_drawdown_pct, s.time_to_trough_s);
-    println!("  recovery after 600 s  {:>12}", s.recovery_pct_after_600s.map_or("—".into(), |v| format!("{v:.1} %")));
+    println!(
+        "  max drawdown          {:>12.1} %   (trough at {:.0} s)",
+        s.max_drawdown_pct, s.time_to_trough_s
+    );
+    println!(
+        "  recovery after 600 s  {:>12}",
+        s.recovery_pct_after_600s.map_or("—".into(), |v| format!("{v:.1} %"))
+    );
     println!("  liquidated (long)     {:>12.0} USD", s.liquidated_long_usd);
     println!("  liquidated (short)    {:>12.0} USD", s.liquidated_short_usd);
     println!("  liquidations          {:>12}", s.liquidations_count);
@@ -329,5 +379,10 @@ fn print_summary(scenario: &cascade_scenario::Scenario, seed: u64, r: &cascade_s
     println!("  near-mid depth fell   {:>12.1} %", s.depth_collapse_pct);
     println!("  widest spread         {:>12.0} bps", s.max_spread_bps);
     println!("  digest {}", r.digest);
-    println!("  {} engine events, {} kernel events in {wall_s:.2} s; outputs in {}", r.events, r.kernel_events, out.display());
+    println!(
+        "  {} engine events, {} kernel events in {wall_s:.2} s; outputs in {}",
+        r.events,
+        r.kernel_events,
+        out.display()
+    );
 }

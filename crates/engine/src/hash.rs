@@ -147,6 +147,7 @@ impl Engine {
         h.u64(self.next_sample_at.get());
         h.u64(self.next_funding_at.get());
         h.u64(self.adl_passes);
+        h.u64(u64::from(self.liquidation_cursor.0) << 16 | u64::from(self.liquidation_cursor.1));
         h.u64(self.orders.len() as u64);
         h.u64(self.pending.len() as u64);
         for &(a, m) in &self.pending {

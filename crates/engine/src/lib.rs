@@ -53,6 +53,8 @@ pub(crate) struct OrderMeta {
     pub(crate) account: AccountId,
     pub(crate) market: MarketId,
     pub(crate) side: Side,
+    /// Limit price of a resting order.
+    pub(crate) price: Ticks,
     pub(crate) reduce_only: bool,
     pub(crate) post_only: bool,
     pub(crate) self_trade: cascade_model::SelfTradePrevention,
@@ -76,6 +78,11 @@ pub struct Engine {
     next_funding_at: TimeNs,
     /// Positions waiting for a liquidation step: (account, market for isolated or `u16::MAX`).
     pending: BTreeSet<(u32, u16)>,
+    /// Where the next liquidation step starts taking from `pending` (round robin).
+    liquidation_cursor: (u32, u16),
+    /// Scopes in recorded bad debt, retried when the insurance fund can pay. Derived from the
+    /// accounts' states (so not hashed separately).
+    bad_debts: BTreeSet<(u32, u16)>,
     /// Count of ADL passes, seeding dYdX-style pseudo-random starts.
     adl_passes: u64,
     scratch: Vec<BookEvent>,
@@ -222,6 +229,8 @@ impl Engine {
             next_sample_at: TimeNs(funding.sample_interval_ns),
             next_funding_at: TimeNs(funding.interval_ns),
             pending: BTreeSet::new(),
+            liquidation_cursor: (0, 0),
+            bad_debts: BTreeSet::new(),
             adl_passes: 0,
             scratch: Vec::new(),
             touched: Vec::new(),

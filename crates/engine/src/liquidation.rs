@@ -50,15 +50,24 @@ impl Engine {
                 .filter(|p| !p.isolated)
                 .map(|p| self.position_value(p).abs())
                 .sum();
-            (mm > 0 && equity < mm, (equity - mm).max(0), notional)
+            // Below maintenance; or flat with a negative balance (the insurance fund settles it,
+            // or it is recorded as bad debt); or in bad debt and covered again (restored).
+            let bad = match a.state {
+                LiquidationState::Normal => (mm > 0 && equity < mm) || (mm == 0 && equity < 0),
+                LiquidationState::BadDebt => (mm > 0 && equity < mm) || equity >= mm.max(0),
+                _ => mm > 0 && equity < mm,
+            };
+            (bad, (equity - mm).max(0), notional)
         };
         let ignore = self.faulty(crate::Fault::LiquidationIndexIgnored);
         for pi in 0..self.accounts[ai].positions.len() {
             let (new, queue) = {
                 let p = &self.accounts[ai].positions[pi];
                 if p.size.get() == 0 {
-                    // A flat isolated position left with a deficit waits for the pipeline.
-                    (None, (p.isolated && p.isolated_cash.is_negative()).then_some(p.market.0))
+                    // A flat isolated position left with a deficit waits for the pipeline; once
+                    // recorded as bad debt it is retried when the insurance fund can pay.
+                    let deficit = p.isolated && p.isolated_cash.is_negative() && !p.bad_debt;
+                    (None, deficit.then_some(p.market.0))
                 } else if p.isolated {
                     let e = self.isolated_equity(p);
                     let mm = self.position_maintenance(p);
@@ -160,8 +169,30 @@ impl Engine {
 
     /// Processes queued liquidations, up to the per-step limit; the rest wait for the next step.
     pub(crate) fn liquidation_step(&mut self, out: &mut Vec<Event>) {
+        // Recorded bad debt is retried whenever the insurance fund can pay something.
+        if !self.bad_debts.is_empty() && self.insurance_capacity() > 0 {
+            let retry: Vec<(u32, u16)> = self.bad_debts.iter().copied().collect();
+            self.pending.extend(retry);
+        }
+        // Round robin: continue after the last key processed, wrapping around, so scopes that
+        // stay `Continuing` cannot starve the ones behind them. The batch is then processed in
+        // key order.
         let limit = self.config.liquidation.accounts_per_step_max as usize;
-        let batch: Vec<(u32, u16)> = self.pending.iter().take(limit).copied().collect();
+        let cursor = self.liquidation_cursor;
+        let mut batch: Vec<(u32, u16)> = self
+            .pending
+            .range(cursor..)
+            .chain(self.pending.range(..cursor))
+            .take(limit)
+            .copied()
+            .collect();
+        if batch.len() < self.pending.len() {
+            if let Some(&(a, m)) = batch.last() {
+                self.liquidation_cursor =
+                    if m == u16::MAX { (a.saturating_add(1), 0) } else { (a, m + 1) };
+            }
+        }
+        batch.sort_unstable();
         for key in &batch {
             self.pending.remove(key);
         }
@@ -267,8 +298,14 @@ impl Engine {
                 outcome,
             });
         }
+        let key = (ai as u32, iso.map_or(CROSS, |m| m.0));
         if continuing {
-            self.pending.insert((ai as u32, iso.map_or(CROSS, |m| m.0)));
+            self.pending.insert(key);
+        }
+        if bad_debt {
+            self.bad_debts.insert(key);
+        } else {
+            self.bad_debts.remove(&key);
         }
         self.touched.push(ai as u32);
     }
@@ -513,6 +550,7 @@ impl Engine {
             account: AccountId(ai as u32),
             market,
             side,
+            price: limit,
             reduce_only: true,
             post_only: false,
             self_trade: SelfTradePrevention::CancelMaker,
@@ -615,7 +653,8 @@ impl Engine {
     }
 
     /// Adds `amount` to the scope's balance: the isolated position's collateral if it is still
-    /// open, otherwise the cross balance.
+    /// open; once it is flat, a payment first covers any deficit left in the collateral and the
+    /// rest (or a charge) goes to the cross balance, where the collateral was released.
     fn move_scope_cash(
         &mut self,
         ai: usize,
@@ -627,8 +666,15 @@ impl Engine {
         if let Some(m) = iso {
             debug_assert_eq!(m, market);
             if let Some(pi) = a.position_index(m) {
-                if a.positions[pi].size.get() != 0 {
-                    a.positions[pi].isolated_cash += amount;
+                let p = &mut a.positions[pi];
+                if p.size.get() != 0 {
+                    p.isolated_cash += amount;
+                    return;
+                }
+                if amount.is_positive() && p.isolated_cash.is_negative() {
+                    let cover = Quote(amount.get().min(-p.isolated_cash.get()));
+                    p.isolated_cash += cover;
+                    a.cash += amount - cover;
                     return;
                 }
             }

@@ -8,12 +8,14 @@
 //! that the reduce-only orders resting on a side never exceed the position they reduce.
 
 use cascade_book::{BookEvent, OrderRequest};
+use cascade_margin::requirement::maintenance_margin;
 use cascade_model::{
     CancelReason, Event, MarketId, NewOrder, OrderId, OrderType, RejectReason, Side, TimeInForce,
 };
 use cascade_num::{mul_div, Lots, Ppm, Quote, Rounding, Ticks, PPM};
 
 use crate::limits::{PRICE_TICKS_MAX, SIZE_LOTS_MAX};
+use crate::risk::saturate;
 use crate::state::{Position, NO_SLOT};
 use crate::{Engine, LiquidationState, OrderMeta};
 
@@ -43,7 +45,7 @@ impl Engine {
     fn validate_order(
         &self,
         o: &NewOrder,
-        replacing: Option<(i64, i64)>,
+        replacing: Option<(i64, Ticks)>,
     ) -> Result<Validated, RejectReason> {
         let a = self.account_index(o.account)?;
         let m = self.market_index(o.market)?;
@@ -80,13 +82,15 @@ impl Engine {
         }
         let mut size = o.size.get();
         if o.reduce_only {
+            // Room: the position less every order already resting on the closing side (regular
+            // orders there may close the position first within one match).
             let pos = position.map_or(0, |p| p.size.get());
-            let reserved = position.map_or(0, |p| match o.side {
-                Side::Buy => p.reduce_only_buy.get(),
-                Side::Sell => p.reduce_only_sell.get(),
+            let resting = position.map_or(0, |p| match o.side {
+                Side::Buy => p.open_buy.get(),
+                Side::Sell => p.open_sell.get(),
             });
-            let replaced = replacing.map_or(0, |(_, old)| old);
-            let room = if pos * o.side.sign() < 0 { pos.abs() - reserved + replaced } else { 0 };
+            let replaced = replacing.map_or(0, |(old, _)| old);
+            let room = if pos * o.side.sign() < 0 { pos.abs() - resting + replaced } else { 0 };
             if room <= 0 {
                 return Err(RejectReason::ReduceOnlyWouldIncrease);
             }
@@ -104,65 +108,208 @@ impl Engine {
         if (pos_size + o.side.sign() * size).abs() > SIZE_LOTS_MAX {
             return Err(RejectReason::NonPositiveSize);
         }
-        if !o.reduce_only {
-            self.check_margin(a, o, size, replacing)?;
-        }
+        self.check_margin(a, o, size, rests, replacing)?;
         Ok(Validated { account: a, market: m, size })
     }
 
+    /// Maintenance margin for `lots` of exposure in a market at mark.
+    pub(crate) fn maintenance_for_lots(&self, market: MarketId, lots: i64) -> i128 {
+        if lots == 0 {
+            return 0;
+        }
+        let notional = saturate(self.value_at(market, lots.abs(), self.mark_of(market)));
+        let tiers = &self.markets[market.index()].spec.tiers;
+        maintenance_margin(tiers, notional).map_or(i128::from(i64::MAX), |q| i128::from(q.get()))
+    }
+
+    /// Worst-case loss, at the current mark, if every resting order of a position filled at its
+    /// limit: the distance of each limit beyond the mark, plus a positive maker fee on the whole
+    /// resting value. `skip` leaves out one resting order `(side, price, lots)` (an amend).
+    pub(crate) fn resting_loss(&self, p: &Position, skip: Option<(Side, Ticks, i64)>) -> i128 {
+        if !p.has_orders() {
+            return 0;
+        }
+        let mk = &self.markets[p.market.index()];
+        let mark = self.mark_of(p.market).get();
+        let mut adverse = 0i128;
+        for (&price, &lots) in p.bid_levels.range(mark + 1..) {
+            adverse += i128::from(price - mark) * i128::from(lots);
+        }
+        for (&price, &lots) in p.ask_levels.range(..mark) {
+            adverse += i128::from(mark - price) * i128::from(lots);
+        }
+        let maker = i128::from(mk.spec.maker_fee.get().max(0));
+        let mut value = 0i128;
+        if maker > 0 {
+            for (&price, &lots) in p.bid_levels.iter().chain(p.ask_levels.iter()) {
+                value += i128::from(price) * i128::from(lots);
+            }
+        }
+        if let Some((side, price, lots)) = skip {
+            let gap = match side {
+                Side::Buy => price.get() - mark,
+                Side::Sell => mark - price.get(),
+            };
+            adverse -= i128::from(gap.max(0)) * i128::from(lots);
+            if maker > 0 {
+                value -= i128::from(price.get()) * i128::from(lots);
+            }
+        }
+        let qptl = i128::from(mk.quote_per_tick_lot);
+        let fee = mul_div(value * qptl, maker, PPM.into(), Rounding::Ceil).unwrap_or(i128::MAX / 4);
+        adverse * qptl + fee
+    }
+
+    /// Worst immediate loss of an order (price beyond the mark, plus fee), split into its first
+    /// `split` lots and the rest. What crosses the book now fills at the opposite levels (the
+    /// account's own orders there excluded: self-trade prevention skips them); what rests is
+    /// valued at its limit; an IOC remainder is cancelled and costs nothing.
+    fn order_losses(
+        &self,
+        o: &NewOrder,
+        size: i64,
+        rests: bool,
+        own_opposite: Option<&std::collections::BTreeMap<i64, i64>>,
+        split: i64,
+    ) -> (i128, i128) {
+        let mk = &self.markets[o.market.index()];
+        let mark = self.mark_of(o.market).get();
+        let qptl = i128::from(mk.quote_per_tick_lot);
+        let fee_rate = mk.spec.taker_fee.get().max(mk.spec.maker_fee.get()).max(0);
+        let mut losses = [0i128; 2];
+        let mut done = 0i64;
+        let mut charge = |price: i64, mut lots: i64, losses: &mut [i128; 2]| {
+            let gap = match o.side {
+                Side::Buy => price - mark,
+                Side::Sell => mark - price,
+            };
+            while lots > 0 {
+                let bucket = usize::from(done >= split);
+                let take = if bucket == 0 { lots.min(split - done) } else { lots };
+                let value = i128::from(take) * i128::from(price) * qptl;
+                let fee = mul_div(value, fee_rate.into(), PPM.into(), Rounding::Ceil)
+                    .unwrap_or(i128::MAX / 4);
+                losses[bucket] += i128::from(gap.max(0)) * i128::from(take) * qptl + fee;
+                done += take;
+                lots -= take;
+            }
+        };
+        let mut remaining = size;
+        if o.time_in_force != TimeInForce::PostOnly {
+            for (price, lots) in mk.book.levels(o.side.opposite()) {
+                let inside = match o.side {
+                    Side::Buy => price <= o.price,
+                    Side::Sell => price >= o.price,
+                };
+                if !inside || remaining == 0 {
+                    break;
+                }
+                let own = own_opposite.and_then(|l| l.get(&price.get())).copied().unwrap_or(0);
+                let take = (lots.get() - own).max(0).min(remaining);
+                charge(price.get(), take, &mut losses);
+                remaining -= take;
+            }
+        }
+        if rests && remaining > 0 {
+            charge(o.price.get(), remaining, &mut losses);
+        }
+        (losses[0], losses[1])
+    }
+
+    /// Cross maintenance margin of the worst-case exposure (positions and resting orders) if
+    /// `delta` lots were added to the position in `market`; isolated positions count the
+    /// maintenance of their resting orders (the cross balance funds those when they fill).
+    fn cross_floor_after(&self, a: &crate::state::Account, market: MarketId, delta: i64) -> i128 {
+        a.positions
+            .iter()
+            .map(|p| {
+                let lots = if p.isolated {
+                    p.open_buy.get().max(p.open_sell.get())
+                } else {
+                    let size = p.size.get() + if p.market == market { delta } else { 0 };
+                    (size + p.open_buy.get()).abs().max((size - p.open_sell.get()).abs())
+                };
+                self.maintenance_for_lots(p.market, lots)
+            })
+            .sum()
+    }
+
+    /// The pre-trade margin check; see the module documentation for the rule.
     fn check_margin(
         &self,
         a: usize,
         o: &NewOrder,
         size: i64,
-        replacing: Option<(i64, i64)>,
+        rests: bool,
+        replacing: Option<(i64, Ticks)>,
     ) -> Result<(), RejectReason> {
         let account = &self.accounts[a];
-        let (old_buy, old_sell) = match (replacing, o.side) {
-            (Some((_, old)), Side::Buy) => (old, 0),
-            (Some((_, old)), Side::Sell) => (0, old),
-            (None, _) => (0, 0),
+        let old = replacing.map_or(0, |(s, _)| s);
+        let (old_buy, old_sell) = match o.side {
+            Side::Buy => (old, 0),
+            Side::Sell => (0, old),
         };
-        let (extra_buy, extra_sell) = match o.side {
-            Side::Buy => (size - old_buy, 0),
-            Side::Sell => (0, size - old_sell),
+        let (new_buy, new_sell) = match o.side {
+            Side::Buy => (size, 0),
+            Side::Sell => (0, size),
         };
-        // Only this market's requirement changes: compare it first, total it only if it grew.
-        let (market_before, market_after) = match account.position(o.market) {
-            Some(p) => {
-                let lots = |b: i64, s: i64| {
-                    if p.isolated {
-                        (p.open_buy.get() + b).max(p.open_sell.get() + s)
-                    } else {
-                        Engine::exposure_lots(p, b, s)
-                    }
-                };
-                (
-                    self.initial_for_lots(o.market, lots(0, 0), p.leverage),
-                    self.initial_for_lots(o.market, lots(extra_buy, extra_sell), p.leverage),
-                )
+        let position = account.position(o.market);
+        let isolated = position.is_some_and(|p| p.isolated);
+        let pos = position.map_or(0, |p| p.size.get());
+        let leverage =
+            position.map_or(self.markets[o.market.index()].spec.default_leverage, |p| p.leverage);
+        // This market's worst-case initial requirement now, without the replaced order (as if
+        // it had been cancelled), and with the new order.
+        let lots = |b: i64, s: i64| match position {
+            Some(p) if p.isolated => (p.open_buy.get() + b).max(p.open_sell.get() + s).max(0),
+            Some(p) => Engine::exposure_lots(p, b, s),
+            None => b.max(s).max(0),
+        };
+        let market_now = self.initial_for_lots(o.market, lots(0, 0), leverage);
+        let market_before = self.initial_for_lots(o.market, lots(-old_buy, -old_sell), leverage);
+        let market_after =
+            self.initial_for_lots(o.market, lots(new_buy - old_buy, new_sell - old_sell), leverage);
+        let grows = market_after > market_before;
+        let skip = replacing.map(|(s, p)| (o.side, p, s));
+        let rest_loss: i128 = account
+            .positions
+            .iter()
+            .map(|p| self.resting_loss(p, if p.market == o.market { skip } else { None }))
+            .sum();
+        // The first `closing` lots reduce the position, the rest open (or flip) it.
+        let closing = if pos * o.side.sign() < 0 { size.min(pos.abs()) } else { 0 };
+        let own_opposite = position.map(|p| match o.side {
+            Side::Buy => &p.ask_levels,
+            Side::Sell => &p.bid_levels,
+        });
+        let (close_loss, open_loss) = self.order_losses(o, size, rests, own_opposite, closing);
+        let cross_after = self.cross_initial(account, None) - market_now + market_after;
+        if !isolated {
+            let equity = self.cross_equity(account) - rest_loss - close_loss - open_loss;
+            if grows {
+                if equity < cross_after {
+                    return Err(RejectReason::InsufficientMargin);
+                }
+            } else if close_loss + open_loss > 0
+                && equity < self.cross_floor_after(account, o.market, o.side.sign() * size)
+            {
+                return Err(RejectReason::InsufficientMargin);
             }
-            None => {
-                let leverage = self.markets[o.market.index()].spec.default_leverage;
-                (0, self.initial_for_lots(o.market, extra_buy.max(extra_sell), leverage))
-            }
-        };
-        if market_after <= market_before {
             return Ok(());
         }
-        let after = self.cross_initial(account, None) + market_after - market_before;
-        let mark = self.mark_of(o.market);
-        let adverse = match o.side {
-            Side::Buy => (o.price.get() - mark.get()).max(0),
-            Side::Sell => (mark.get() - o.price.get()).max(0),
-        };
-        let loss = self.value_at(o.market, size, Ticks(adverse));
-        let order_value = self.value_at(o.market, size, o.price);
-        let fee =
-            i128::from(fee_on(order_value, self.markets[o.market.index()].spec.taker_fee).max(0));
-        let equity = self.cross_equity(account) - loss - fee;
-        if equity < after {
-            return Err(RejectReason::InsufficientMargin);
+        // Isolated: the cross balance funds what opens (initial margin, its loss and fee) and
+        // backs every resting isolated order; the closing part's loss falls on the collateral.
+        if grows || open_loss > 0 {
+            let equity = self.cross_equity(account) - rest_loss - open_loss;
+            if equity < cross_after {
+                return Err(RejectReason::InsufficientMargin);
+            }
+        }
+        if let (Some(p), true) = (position, close_loss > 0) {
+            let equity = self.isolated_equity(p) - self.resting_loss(p, skip) - close_loss;
+            if equity < self.maintenance_for_lots(o.market, pos.abs() - closing) {
+                return Err(RejectReason::InsufficientMargin);
+            }
         }
         Ok(())
     }
@@ -224,6 +371,7 @@ impl Engine {
             account: o.account,
             market: o.market,
             side: o.side,
+            price: o.price,
             reduce_only: o.reduce_only,
             post_only: time_in_force == TimeInForce::PostOnly,
             self_trade: o.self_trade,
@@ -232,6 +380,15 @@ impl Engine {
         self.scratch = events;
         if submitted.rested.get() > 0 {
             self.track_rest(v.account, meta, o.id, submitted.rested);
+            // A regular order resting ahead of reduce-only ones may leave them too large.
+            let p = self.accounts[v.account].position(o.market).expect("rested order's slot");
+            let reduce_only = match o.side {
+                Side::Buy => p.reduce_only_buy,
+                Side::Sell => p.reduce_only_sell,
+            };
+            if !o.reduce_only && reduce_only.get() > 0 {
+                self.touched.push(o.account.0);
+            }
             out.push(Event::OrderRested { order: o.id, size: submitted.rested });
         }
         if submitted.cancelled.get() > 0 {
@@ -258,6 +415,11 @@ impl Engine {
             Side::Buy => p.open_buy += size,
             Side::Sell => p.open_sell += size,
         }
+        let levels = match meta.side {
+            Side::Buy => &mut p.bid_levels,
+            Side::Sell => &mut p.ask_levels,
+        };
+        *levels.entry(meta.price.get()).or_insert(0) += size.get();
         if meta.reduce_only {
             match meta.side {
                 Side::Buy => p.reduce_only_buy += size,
@@ -275,6 +437,15 @@ impl Engine {
         match meta.side {
             Side::Buy => p.open_buy -= size,
             Side::Sell => p.open_sell -= size,
+        }
+        let levels = match meta.side {
+            Side::Buy => &mut p.bid_levels,
+            Side::Sell => &mut p.ask_levels,
+        };
+        let left = levels.get_mut(&meta.price.get()).expect("Invariant: a resting order's level");
+        *left -= size.get();
+        if *left == 0 {
+            levels.remove(&meta.price.get());
         }
         if meta.reduce_only {
             match meta.side {
@@ -381,6 +552,53 @@ impl Engine {
         }
     }
 
+    /// What an isolated fill moves from the cross balance into the position's collateral: for
+    /// the part that opens (or flips) the position, the rise of its initial requirement at the
+    /// tier rate and chosen leverage, plus that part's price loss beyond the mark and its fee.
+    /// The closing part's loss and fee fall on the collateral. Zero for cross positions.
+    #[allow(clippy::too_many_arguments)]
+    fn isolated_funding(
+        &self,
+        account: usize,
+        pi: usize,
+        market: MarketId,
+        side: Side,
+        qty: i64,
+        price: Ticks,
+        fee: i64,
+    ) -> i64 {
+        let p = &self.accounts[account].positions[pi];
+        if !p.isolated || qty == 0 {
+            return 0;
+        }
+        let old = p.size.get();
+        let signed = side.sign() * qty;
+        let new = old + signed;
+        let closing = if old * signed < 0 { qty.min(old.abs()) } else { 0 };
+        let opening = qty - closing;
+        if opening <= 0 {
+            return 0;
+        }
+        let base = if old != 0 && (old > 0) == (new > 0) { old.abs() } else { 0 };
+        let im = (self.initial_for_lots(market, new.abs(), p.leverage)
+            - self.initial_for_lots(market, base, p.leverage))
+        .max(0);
+        let mark = self.mark_of(market).get();
+        let gap = match side {
+            Side::Buy => price.get() - mark,
+            Side::Sell => mark - price.get(),
+        }
+        .max(0);
+        let qptl = self.markets[market.index()].quote_per_tick_lot;
+        let loss = i128::from(gap) * i128::from(opening) * i128::from(qptl);
+        let fee_part = if fee > 0 {
+            mul_div(i128::from(fee), opening.into(), qty.into(), Rounding::Ceil).expect("fits")
+        } else {
+            0
+        };
+        i64::try_from(im + loss + fee_part).expect("Invariant: isolated funding fits i64")
+    }
+
     /// Applies one side of a trade to an account: cash, fee, position, basis, open interest.
     #[allow(clippy::too_many_arguments)]
     /// `value` is `qty × price × quote_per_tick_lot` (or, for ADL, the agreed quote amount).
@@ -397,6 +615,7 @@ impl Engine {
         let pi = self.ensure_position(account, market);
         let qptl = self.markets[market.index()].quote_per_tick_lot;
         let value_i64 = i64::try_from(value).expect("Invariant: trade value fits i64");
+        let need = self.isolated_funding(account, pi, market, side, qty, price, fee);
         let a = &mut self.accounts[account];
         let p = &mut a.positions[pi];
         let old = p.size.get();
@@ -442,17 +661,8 @@ impl Engine {
         }
         p.size = Lots(new);
         if p.isolated {
-            if new.abs() > old.abs() {
-                // Fund the extra exposure from the cross balance at the chosen leverage.
-                let grown = new.abs() - if (old > 0) == (new > 0) { old.abs() } else { 0 };
-                let need = mul_div(
-                    i128::from(grown) * i128::from(price.get()) * i128::from(qptl),
-                    1,
-                    p.leverage.max(1).into(),
-                    Rounding::Ceil,
-                )
-                .expect("fits");
-                let need = i64::try_from(need).expect("fits");
+            if need > 0 {
+                // Fund what the fill opened from the cross balance (see `isolated_funding`).
                 p.isolated_cash += Quote(need);
                 a.cash -= Quote(need);
             } else if new == 0 && p.isolated_cash.get() >= 0 {
@@ -494,23 +704,32 @@ impl Engine {
         self.touched = touched;
     }
 
-    /// Cancels (newest first) reduce-only orders beyond what the position can absorb.
+    /// Cancels (newest first) reduce-only orders beyond what the position can absorb once the
+    /// regular orders resting on the same side (which may fill first) have closed their part.
     fn trim_reduce_only(&mut self, account: usize, out: &mut Vec<Event>) {
+        let room = |p: &Position| {
+            let buy = ((-p.size.get()).max(0) - (p.open_buy - p.reduce_only_buy).get()).max(0);
+            let sell = (p.size.get().max(0) - (p.open_sell - p.reduce_only_sell).get()).max(0);
+            (buy, sell)
+        };
         let excess = |p: &Position| {
-            p.reduce_only_buy.get() > (-p.size.get()).max(0)
-                || p.reduce_only_sell.get() > p.size.get().max(0)
+            let (buy, sell) = room(p);
+            p.reduce_only_buy.get() > buy || p.reduce_only_sell.get() > sell
         };
         if !self.accounts[account].positions.iter().any(excess) {
             return;
         }
-        let positions: Vec<(MarketId, i64, i64, i64)> = self.accounts[account]
+        let positions: Vec<(MarketId, i64, i64, i64, i64)> = self.accounts[account]
             .positions
             .iter()
-            .map(|p| (p.market, p.size.get(), p.reduce_only_buy.get(), p.reduce_only_sell.get()))
+            .map(|p| {
+                let (buy, sell) = room(p);
+                (p.market, buy, sell, p.reduce_only_buy.get(), p.reduce_only_sell.get())
+            })
             .collect();
-        for (market, size, ro_buy, ro_sell) in positions {
+        for (market, buy_room, sell_room, ro_buy, ro_sell) in positions {
             for (side, reserved, room) in
-                [(Side::Buy, ro_buy, (-size).max(0)), (Side::Sell, ro_sell, size.max(0))]
+                [(Side::Buy, ro_buy, buy_room), (Side::Sell, ro_sell, sell_room)]
             {
                 if reserved <= room {
                     continue;
@@ -660,7 +879,7 @@ impl Engine {
             reduce_only: meta.reduce_only,
             self_trade: meta.self_trade,
         };
-        self.validate_order(&order, Some((view.size.get(), view.size.get())))?;
+        self.validate_order(&order, Some((view.size.get(), view.price)))?;
         if meta.post_only {
             let crosses = match meta.side {
                 Side::Buy => self.markets[meta.market.index()]

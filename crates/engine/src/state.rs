@@ -1,7 +1,7 @@
 //! The engine's state: accounts with positions, and per-market state (book, prices, funding,
 //! liquidation index, holders).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use cascade_book::Book;
 use cascade_margin::funding::PremiumAccumulator;
@@ -43,6 +43,12 @@ pub(crate) struct Position {
     /// Resting reduce-only sizes (a subset of the above).
     pub(crate) reduce_only_buy: Lots,
     pub(crate) reduce_only_sell: Lots,
+    /// Resting buy lots by limit price (all orders, including reduce-only): the margin check
+    /// values the worst-case loss of resting orders whose limits sit beyond the mark. Derived
+    /// from the book, so not part of the state hash.
+    pub(crate) bid_levels: BTreeMap<i64, i64>,
+    /// Resting sell lots by limit price.
+    pub(crate) ask_levels: BTreeMap<i64, i64>,
     /// Current key in the market's liquidation index, if indexed: (long side?, trigger).
     pub(crate) trigger: Option<(bool, Ticks)>,
     /// An isolated position in the liquidation pipeline.
@@ -69,6 +75,8 @@ impl Position {
             open_sell: Lots::ZERO,
             reduce_only_buy: Lots::ZERO,
             reduce_only_sell: Lots::ZERO,
+            bid_levels: BTreeMap::new(),
+            ask_levels: BTreeMap::new(),
             trigger: None,
             liquidating: false,
             bad_debt: false,

@@ -200,10 +200,12 @@ fn an_isolated_position_is_liquidated_alone() {
     h.now(limit(1, MAKER, 0, Side::Sell, 100_000, 20_000));
     h.now(market(2, TAKER, 0, Side::Buy, 100_000, 20_000));
     let p = h.engine.account(AccountId(TAKER)).unwrap().positions[0];
-    // Isolated collateral is the position's own balance plus its value: $2,000 at 10x less $9 fee.
+    // Isolated collateral is the position's own balance plus its value: $2,000 at 10x (the
+    // opening fee is funded from the cross balance with the initial margin, so the position
+    // starts at exactly its initial requirement).
     let value = 20_000 * 100_000 * 10;
     assert!(p.isolated);
-    assert_eq!(p.isolated_cash.get() + value, 2_000_000_000 - 9_000_000);
+    assert_eq!(p.isolated_cash.get() + value, 2_000_000_000);
     let cross_before = h.engine.account(AccountId(TAKER)).unwrap().cash;
     // Book and oracle fall 12%: the isolated 10x long is below maintenance; the cross balance is not touched.
     h.now(limit(3, MAKER, 0, Side::Buy, 88_000, 40_000));

@@ -23,10 +23,7 @@ pub fn temp_path(path: &Path) -> Result<PathBuf, OutputError> {
 /// reader sees either the old file or the complete new one, never a partial write.
 ///
 /// The parent directory must exist.
-pub fn write_json_atomic<T: Serialize + ?Sized>(
-    path: &Path,
-    value: &T,
-) -> Result<(), OutputError> {
+pub fn write_json_atomic<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), OutputError> {
     let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|source| OutputError::Json { path: path.into(), source })?;
     bytes.push(b'\n');

@@ -100,7 +100,8 @@ pub fn timeseries_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
     SCHEMA
         .get_or_init(|| {
-            let f64_col = |name: &str, nullable: bool| Field::new(name, DataType::Float64, nullable);
+            let f64_col =
+                |name: &str, nullable: bool| Field::new(name, DataType::Float64, nullable);
             Arc::new(Schema::new(vec![
                 Field::new("time_s", DataType::Int64, false),
                 Field::new("venue", dict_utf8(), false),

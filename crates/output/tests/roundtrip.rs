@@ -82,8 +82,9 @@ fn files_carry_the_declared_schema_compression_and_table_metadata() {
         assert_eq!(get("cascade.table").as_deref(), Some(name));
         assert_eq!(get("cascade.schema_version").as_deref(), Some("1"));
 
-        let read = parquet_to_arrow_schema(file_meta.schema_descr(), file_meta.key_value_metadata())
-            .expect("arrow schema");
+        let read =
+            parquet_to_arrow_schema(file_meta.schema_descr(), file_meta.key_value_metadata())
+                .expect("arrow schema");
         assert_eq!(read.fields(), schema.fields(), "{name}");
         for column in meta.row_group(0).columns() {
             assert_eq!(column.compression(), Compression::SNAPPY);
@@ -131,7 +132,10 @@ fn unusual_floats_and_extreme_integers_round_trip_bit_for_bit() {
     let back = read_events(&summary.events.path);
     for (row, x) in back.iter().zip(specials) {
         assert_eq!(row.price.map(f64::to_bits), Some(x.to_bits()));
-        assert_eq!((row.seq, row.account, row.order_id), (u64::MAX, Some(i64::MIN), Some(u64::MAX)));
+        assert_eq!(
+            (row.seq, row.account, row.order_id),
+            (u64::MAX, Some(i64::MIN), Some(u64::MAX))
+        );
     }
 }
 

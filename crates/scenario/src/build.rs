@@ -22,7 +22,8 @@ fn ms(v: f64) -> u64 {
 
 fn place(s: &Scenario, venue: &str, market: &str) -> cascade_agents::Place {
     let vi = s.raw.venues.iter().position(|v| v.name == venue).expect("validated venue");
-    let mi = s.venues[vi].markets.iter().position(|m| m.symbol == market).expect("validated market");
+    let mi =
+        s.venues[vi].markets.iter().position(|m| m.symbol == market).expect("validated market");
     cascade_agents::Place { venue: vi, market: MarketId(mi as u16) }
 }
 
@@ -43,6 +44,7 @@ fn agent(a: &RawAgent, place: cascade_agents::Place, rng: &mut Rng) -> Box<dyn c
             max_inventory_usd: a.max_inventory_usd.unwrap_or(f64::MAX),
             widen_per_pct: a.widen_per_pct.unwrap_or(0.0),
             withdraw_move_pct: a.withdraw_move_pct,
+            reference_weight: a.reference_weight.unwrap_or(0.0),
         })),
         "leveraged_trader" => {
             let [lo, hi] = a.leverage.unwrap_or([1, 1]);
@@ -111,10 +113,16 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                 jump_mean: r.jump_mean,
                 jump_stdev: r.jump_stdev,
             },
-            _ => ReferenceModel::Gbm { drift_annual: r.drift_annual, volatility_annual: r.volatility_annual },
+            _ => ReferenceModel::Gbm {
+                drift_annual: r.drift_annual,
+                volatility_annual: r.volatility_annual,
+            },
         };
         let shocks = r.shocks.iter().map(|x| (x.at_s, x.factor)).collect();
-        (ReferencePath::new(model, r.start_price, Rng::stream(seed, "reference"), shocks), r.step_ms * 1_000_000)
+        (
+            ReferencePath::new(model, r.start_price, Rng::stream(seed, "reference"), shocks),
+            r.step_ms * 1_000_000,
+        )
     });
     let oracles = s
         .raw

@@ -14,6 +14,9 @@ use std::fmt;
 pub use build::build;
 pub use schema::Scenario;
 
+/// Resolves an `include` name to `(text, file name for messages)`, or says why it cannot.
+pub type Resolver<'a> = dyn FnMut(&str) -> Result<(String, String), String> + 'a;
+
 /// The schema version this build reads.
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -90,7 +93,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 pub fn load(
     text: &str,
     file: &str,
-    resolve: &mut dyn FnMut(&str) -> Result<(String, String), String>,
+    resolve: &mut Resolver<'_>,
 ) -> Result<Scenario, Problems> {
     schema::load(text, file, resolve, 0)
 }
@@ -118,5 +121,7 @@ pub fn load_builtin(name: &str) -> Result<Scenario, Problems> {
 /// A resolver that knows only built-ins.
 pub fn builtin_resolver(name: &str) -> Result<(String, String), String> {
     let bare = name.strip_prefix("builtin:").unwrap_or(name);
-    builtin(bare).map(|t| (t.to_string(), format!("builtin:{bare}"))).ok_or_else(|| format!("no built-in scenario `{bare}`"))
+    builtin(bare)
+        .map(|t| (t.to_string(), format!("builtin:{bare}")))
+        .ok_or_else(|| format!("no built-in scenario `{bare}`"))
 }

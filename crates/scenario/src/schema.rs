@@ -5,7 +5,7 @@ use cascade_model::VenueConfig;
 use cascade_venue::ExactDecimal;
 use serde::Deserialize;
 
-use crate::{Problem, Problems, SCHEMA_VERSION};
+use crate::{Problem, Problems, Resolver, SCHEMA_VERSION};
 
 fn default_snapshot_ms() -> u64 {
     250
@@ -129,6 +129,7 @@ pub(crate) struct RawAgent {
     pub(crate) max_inventory_usd: Option<f64>,
     pub(crate) widen_per_pct: Option<f64>,
     pub(crate) withdraw_move_pct: Option<f64>,
+    pub(crate) reference_weight: Option<f64>,
     // Leveraged trader.
     pub(crate) long_bias: Option<f64>,
     pub(crate) leverage: Option<[u32; 2]>,
@@ -209,8 +210,36 @@ impl Scenario {
 
 /// Agent kinds and the fields each one takes (beyond the common ones).
 const KINDS: &[(&str, &[&str])] = &[
-    ("market_maker", &["levels", "half_spread_bps", "level_step_bps", "level_usd", "refresh_s", "skew_bps_per_1k", "max_inventory_usd", "widen_per_pct", "withdraw_move_pct"]),
-    ("leveraged_trader", &["long_bias", "leverage", "notional_usd", "entry_window_s", "stop_loss", "take_profit", "trend_lookback_s", "check_s", "reenter_after_s", "slippage"]),
+    (
+        "market_maker",
+        &[
+            "levels",
+            "half_spread_bps",
+            "level_step_bps",
+            "level_usd",
+            "refresh_s",
+            "skew_bps_per_1k",
+            "max_inventory_usd",
+            "widen_per_pct",
+            "withdraw_move_pct",
+            "reference_weight",
+        ],
+    ),
+    (
+        "leveraged_trader",
+        &[
+            "long_bias",
+            "leverage",
+            "notional_usd",
+            "entry_window_s",
+            "stop_loss",
+            "take_profit",
+            "trend_lookback_s",
+            "check_s",
+            "reenter_after_s",
+            "slippage",
+        ],
+    ),
     ("noise", &["mean_interval_s", "size_usd", "market_share", "buy_share", "slippage"]),
     ("momentum", &["check_s", "lookback_s", "threshold", "notional_usd", "hold_s", "slippage"]),
 ];
@@ -228,9 +257,35 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
     macro_rules! check {
         ($($f:ident),*) => {$( if a.$f.is_some() { v.push(stringify!($f)); } )*};
     }
-    check!(levels, half_spread_bps, level_step_bps, level_usd, refresh_s, skew_bps_per_1k, max_inventory_usd, widen_per_pct, withdraw_move_pct,
-        long_bias, leverage, notional_usd, entry_window_s, stop_loss, take_profit, trend_lookback_s, check_s, reenter_after_s, slippage,
-        mean_interval_s, size_usd, market_share, buy_share, lookback_s, threshold, hold_s);
+    check!(
+        levels,
+        half_spread_bps,
+        level_step_bps,
+        level_usd,
+        refresh_s,
+        skew_bps_per_1k,
+        max_inventory_usd,
+        widen_per_pct,
+        withdraw_move_pct,
+        reference_weight,
+        long_bias,
+        leverage,
+        notional_usd,
+        entry_window_s,
+        stop_loss,
+        take_profit,
+        trend_lookback_s,
+        check_s,
+        reenter_after_s,
+        slippage,
+        mean_interval_s,
+        size_usd,
+        market_share,
+        buy_share,
+        lookback_s,
+        threshold,
+        hold_s
+    );
     v
 }
 
@@ -282,27 +337,59 @@ fn merge(base: &mut toml::Table, over: toml::Table) {
 
 const INCLUDE_DEPTH_MAX: u32 = 8;
 
-fn problem(file: &str, line: Option<usize>, key: Option<String>, message: impl Into<String>, hint: Option<String>) -> Problem {
+fn problem(
+    file: &str,
+    line: Option<usize>,
+    key: Option<String>,
+    message: impl Into<String>,
+    hint: Option<String>,
+) -> Problem {
     Problem { file: file.to_string(), line, key, message: message.into(), hint }
 }
 
 fn merged_table(
     text: &str,
     file: &str,
-    resolve: &mut dyn FnMut(&str) -> Result<(String, String), String>,
+    resolve: &mut Resolver<'_>,
     depth: u32,
 ) -> Result<toml::Table, Problems> {
     let mut table: toml::Table = toml::from_str(text).map_err(|e| {
-        Problems(vec![problem(file, e.span().map(|s| text[..s.start].lines().count().max(1)), None, e.message().to_string(), Some("check the TOML syntax at that line".into()))])
+        Problems(vec![problem(
+            file,
+            e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+            None,
+            e.message().to_string(),
+            Some("check the TOML syntax at that line".into()),
+        )])
     })?;
     if let Some(include) = table.remove("include") {
         let Some(name) = include.as_str().map(str::to_string) else {
-            return Err(Problems(vec![problem(file, line_of(text, "", None, Some("include")), Some("include".into()), "must be a string", Some("include = \"other.toml\" or \"builtin:NAME\"".into()))]));
+            return Err(Problems(vec![problem(
+                file,
+                line_of(text, "", None, Some("include")),
+                Some("include".into()),
+                "must be a string",
+                Some("include = \"other.toml\" or \"builtin:NAME\"".into()),
+            )]));
         };
         if depth >= INCLUDE_DEPTH_MAX {
-            return Err(Problems(vec![problem(file, None, Some("include".into()), format!("includes nest deeper than {INCLUDE_DEPTH_MAX}"), Some("an include cycle?".into()))]));
+            return Err(Problems(vec![problem(
+                file,
+                None,
+                Some("include".into()),
+                format!("includes nest deeper than {INCLUDE_DEPTH_MAX}"),
+                Some("an include cycle?".into()),
+            )]));
         }
-        let (base_text, base_file) = resolve(&name).map_err(|e| Problems(vec![problem(file, None, Some("include".into()), format!("cannot include `{name}`: {e}"), None)]))?;
+        let (base_text, base_file) = resolve(&name).map_err(|e| {
+            Problems(vec![problem(
+                file,
+                None,
+                Some("include".into()),
+                format!("cannot include `{name}`: {e}"),
+                None,
+            )])
+        })?;
         let mut base = merged_table(&base_text, &base_file, resolve, depth + 1)?;
         merge(&mut base, table);
         table = base;
@@ -313,16 +400,31 @@ fn merged_table(
 pub(crate) fn load(
     text: &str,
     file: &str,
-    resolve: &mut dyn FnMut(&str) -> Result<(String, String), String>,
+    resolve: &mut Resolver<'_>,
     depth: u32,
 ) -> Result<Scenario, Problems> {
-    let has_include = toml::from_str::<toml::Table>(text).ok().is_some_and(|t| t.contains_key("include"));
+    let has_include =
+        toml::from_str::<toml::Table>(text).ok().is_some_and(|t| t.contains_key("include"));
     let table = merged_table(text, file, resolve, depth)?;
     let raw: RawScenario = if has_include {
-        table.clone().try_into().map_err(|e: toml::de::Error| Problems(vec![problem(file, None, None, e.message().to_string(), Some("see the scenario schema in docs/scenarios.md".into()))]))?
+        table.clone().try_into().map_err(|e: toml::de::Error| {
+            Problems(vec![problem(
+                file,
+                None,
+                None,
+                e.message().to_string(),
+                Some("see the scenario schema in docs/scenarios.md".into()),
+            )])
+        })?
     } else {
         toml::from_str(text).map_err(|e| {
-            Problems(vec![problem(file, e.span().map(|s| text[..s.start].lines().count().max(1)), None, e.message().to_string(), Some("see the scenario schema in docs/scenarios.md".into()))])
+            Problems(vec![problem(
+                file,
+                e.span().map(|s| text[..s.start].matches('\n').count() + 1),
+                None,
+                e.message().to_string(),
+                Some("see the scenario schema in docs/scenarios.md".into()),
+            )])
         })?
     };
     let venues = validate(&raw, text, file)?;
@@ -332,22 +434,44 @@ pub(crate) fn load(
 
 fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig>, Problems> {
     let mut problems = Vec::new();
-    let mut p = |line: Option<usize>, key: String, message: String, hint: Option<String>| problems.push(problem(file, line, Some(key), message, hint));
+    let mut p = |line: Option<usize>, key: String, message: String, hint: Option<String>| {
+        problems.push(problem(file, line, Some(key), message, hint))
+    };
     if raw.version != SCHEMA_VERSION {
-        p(line_of(text, "", None, Some("version")), "version".into(), format!("schema version {} is not supported", raw.version), Some(format!("this build reads version {SCHEMA_VERSION}")));
+        p(
+            line_of(text, "", None, Some("version")),
+            "version".into(),
+            format!("schema version {} is not supported", raw.version),
+            Some(format!("this build reads version {SCHEMA_VERSION}")),
+        );
     }
     if raw.duration_s == 0 || raw.duration_s > 7 * 24 * 3600 {
-        p(None, "duration_s".into(), format!("{} is out of range", raw.duration_s), Some("1 to 604800 seconds".into()));
+        p(
+            None,
+            "duration_s".into(),
+            format!("{} is out of range", raw.duration_s),
+            Some("1 to 604800 seconds".into()),
+        );
     }
     if raw.snapshot_interval_ms == 0 {
-        p(None, "snapshot_interval_ms".into(), "must be positive".into(), Some("250 is typical".into()));
+        p(
+            None,
+            "snapshot_interval_ms".into(),
+            "must be positive".into(),
+            Some("250 is typical".into()),
+        );
     }
     let mut venues = Vec::new();
     let mut names: Vec<&str> = Vec::new();
     for (i, v) in raw.venues.iter().enumerate() {
         let line = |f: &str| line_of(text, "venues", Some(i), Some(f));
         if names.contains(&v.name.as_str()) {
-            p(line("name"), format!("venues[{i}].name"), format!("duplicate venue name `{}`", v.name), None);
+            p(
+                line("name"),
+                format!("venues[{i}].name"),
+                format!("duplicate venue name `{}`", v.name),
+                None,
+            );
         }
         names.push(&v.name);
         match cascade_venue::preset(&v.preset) {
@@ -358,7 +482,20 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                     for m in markets {
                         match config.markets.iter().find(|s| &s.symbol == m) {
                             Some(spec) => kept.push(spec.clone()),
-                            None => p(line("markets"), format!("venues[{i}].markets"), format!("preset `{}` has no market `{m}`", v.preset), Some(format!("choose from: {}", config.markets.iter().map(|s| s.symbol.as_str()).collect::<Vec<_>>().join(", ")))),
+                            None => p(
+                                line("markets"),
+                                format!("venues[{i}].markets"),
+                                format!("preset `{}` has no market `{m}`", v.preset),
+                                Some(format!(
+                                    "choose from: {}",
+                                    config
+                                        .markets
+                                        .iter()
+                                        .map(|s| s.symbol.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )),
+                            ),
                         }
                     }
                     if !kept.is_empty() {
@@ -369,39 +506,71 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                 venues.push(config);
             }
         }
-        for (field, amount) in [("insurance_fund_usd", Some(v.insurance_fund_usd)), ("vault_usd", v.vault_usd)] {
+        for (field, amount) in
+            [("insurance_fund_usd", Some(v.insurance_fund_usd)), ("vault_usd", v.vault_usd)]
+        {
             if let Some(a) = amount {
                 if a.0.mantissa() < 0 || cascade_num::Quote::from_decimal(a.0).is_err() {
-                    p(line(field), format!("venues[{i}].{field}"), "must be a non-negative amount with at most 6 decimals".into(), None);
+                    p(
+                        line(field),
+                        format!("venues[{i}].{field}"),
+                        "must be a non-negative amount with at most 6 decimals".into(),
+                        None,
+                    );
                 }
             }
         }
     }
     if raw.venues.is_empty() {
-        p(None, "venues".into(), "at least one venue is required".into(), Some("add a [[venues]] table with name and preset".into()));
+        p(
+            None,
+            "venues".into(),
+            "at least one venue is required".into(),
+            Some("add a [[venues]] table with name and preset".into()),
+        );
     }
     let market_ok = |venue: &str, market: &str| -> Result<(), String> {
         let Some(vi) = raw.venues.iter().position(|v| v.name == venue) else {
-            return Err(format!("no venue named `{venue}` (venues: {})", raw.venues.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")));
+            return Err(format!(
+                "no venue named `{venue}` (venues: {})",
+                raw.venues.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
+            ));
         };
         match venues.get(vi) {
-            Some(c) if !c.markets.iter().any(|m| m.symbol == market) => Err(format!("venue `{venue}` has no market `{market}`")),
+            Some(c) if !c.markets.iter().any(|m| m.symbol == market) => {
+                Err(format!("venue `{venue}` has no market `{market}`"))
+            }
             _ => Ok(()),
         }
     };
     if let Some(r) = &raw.reference {
         let line = |f: &str| line_of(text, "reference", None, Some(f));
         if !["gbm", "jump", "series"].contains(&r.model.as_str()) {
-            p(line("model"), "reference.model".into(), format!("`{}` is not a reference model", r.model), Some("gbm, jump or series".into()));
+            p(
+                line("model"),
+                "reference.model".into(),
+                format!("`{}` is not a reference model", r.model),
+                Some("gbm, jump or series".into()),
+            );
         }
         if r.start_price <= 0.0 || !r.start_price.is_finite() {
             p(line("start_price"), "reference.start_price".into(), "must be positive".into(), None);
         }
         if r.step_ms == 0 {
-            p(line("step_ms"), "reference.step_ms".into(), "must be positive".into(), Some("1000 steps once a second".into()));
+            p(
+                line("step_ms"),
+                "reference.step_ms".into(),
+                "must be positive".into(),
+                Some("1000 steps once a second".into()),
+            );
         }
         if r.model == "series" && r.points.is_empty() {
-            p(line("points"), "reference.points".into(), "a series needs points".into(), Some("points = [[0, 100.0], [60, 95.5]]".into()));
+            p(
+                line("points"),
+                "reference.points".into(),
+                "a series needs points".into(),
+                Some("points = [[0, 100.0], [60, 95.5]]".into()),
+            );
         }
     }
     for (i, o) in raw.oracles.iter().enumerate() {
@@ -410,16 +579,31 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             p(line("venue"), format!("oracles[{i}]"), e, None);
         }
         if o.interval_s <= 0.0 {
-            p(line("interval_s"), format!("oracles[{i}].interval_s"), "must be positive".into(), Some("Hyperliquid publishes every 3 s".into()));
+            p(
+                line("interval_s"),
+                format!("oracles[{i}].interval_s"),
+                "must be positive".into(),
+                Some("Hyperliquid publishes every 3 s".into()),
+            );
         }
         if o.sources.is_empty() {
-            p(line("sources"), format!("oracles[{i}].sources"), "needs at least one source".into(), None);
+            p(
+                line("sources"),
+                format!("oracles[{i}].sources"),
+                "needs at least one source".into(),
+                None,
+            );
         }
         for (j, s) in o.sources.iter().enumerate() {
             match (s.reference, &s.venue, &s.market) {
                 (true, None, None) => {
                     if raw.reference.is_none() {
-                        p(line("sources"), format!("oracles[{i}].sources[{j}]"), "uses the reference price but the scenario has no [reference]".into(), None);
+                        p(
+                            line("sources"),
+                            format!("oracles[{i}].sources[{j}]"),
+                            "uses the reference price but the scenario has no [reference]".into(),
+                            None,
+                        );
                     }
                 }
                 (false, Some(v), Some(m)) => {
@@ -427,58 +611,120 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                         p(line("sources"), format!("oracles[{i}].sources[{j}]"), e, None);
                     }
                 }
-                _ => p(line("sources"), format!("oracles[{i}].sources[{j}]"), "a source is either { reference = true, weight } or { venue, market, weight }".into(), None),
+                _ => p(
+                    line("sources"),
+                    format!("oracles[{i}].sources[{j}]"),
+                    "a source is either { reference = true, weight } or { venue, market, weight }"
+                        .into(),
+                    None,
+                ),
             }
         }
     }
     for (i, a) in raw.agents.iter().enumerate() {
         let line = |f: &str| line_of(text, "agents", Some(i), Some(f));
         let Some((_, allowed)) = KINDS.iter().find(|(k, _)| *k == a.kind) else {
-            p(line("kind"), format!("agents[{i}].kind"), format!("unknown agent kind `{}`", a.kind), Some(format!("one of: {}", KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", "))));
+            p(
+                line("kind"),
+                format!("agents[{i}].kind"),
+                format!("unknown agent kind `{}`", a.kind),
+                Some(format!(
+                    "one of: {}",
+                    KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+                )),
+            );
             continue;
         };
         for f in set_fields(a) {
             if !allowed.contains(&f) {
-                p(line(f), format!("agents[{i}].{f}"), format!("does not apply to kind `{}`", a.kind), Some(format!("{} takes: {}", a.kind, allowed.join(", "))));
+                p(
+                    line(f),
+                    format!("agents[{i}].{f}"),
+                    format!("does not apply to kind `{}`", a.kind),
+                    Some(format!("{} takes: {}", a.kind, allowed.join(", "))),
+                );
             }
         }
         let required = REQUIRED.iter().find(|(k, _)| *k == a.kind).map_or(&[][..], |r| r.1);
         let set = set_fields(a);
         for f in required {
             if !set.contains(f) {
-                p(line("kind"), format!("agents[{i}].{f}"), format!("missing; kind `{}` needs it", a.kind), None);
+                p(
+                    line("kind"),
+                    format!("agents[{i}].{f}"),
+                    format!("missing; kind `{}` needs it", a.kind),
+                    None,
+                );
             }
         }
         if let Err(e) = market_ok(&a.venue, &a.market) {
             p(line("venue"), format!("agents[{i}]"), e, None);
         }
         if a.count == 0 || a.count > 1_000_000 {
-            p(line("count"), format!("agents[{i}].count"), format!("{} is out of range", a.count), Some("1 to 1,000,000".into()));
+            p(
+                line("count"),
+                format!("agents[{i}].count"),
+                format!("{} is out of range", a.count),
+                Some("1 to 1,000,000".into()),
+            );
         }
         if cascade_num::Quote::from_decimal(a.capital_usd.0).map_or(true, |q| !q.is_positive()) {
-            p(line("capital_usd"), format!("agents[{i}].capital_usd"), "must be a positive amount with at most 6 decimals".into(), None);
+            p(
+                line("capital_usd"),
+                format!("agents[{i}].capital_usd"),
+                "must be a positive amount with at most 6 decimals".into(),
+                None,
+            );
         }
-        for (f, v) in [("order_latency_ms", a.order_latency_ms), ("data_latency_ms", a.data_latency_ms), ("jitter_ms", a.jitter_ms)] {
+        for (f, v) in [
+            ("order_latency_ms", a.order_latency_ms),
+            ("data_latency_ms", a.data_latency_ms),
+            ("jitter_ms", a.jitter_ms),
+        ] {
             if !(0.0..=60_000.0).contains(&v) {
-                p(line(f), format!("agents[{i}].{f}"), format!("{v} is out of range"), Some("0 to 60000 ms".into()));
+                p(
+                    line(f),
+                    format!("agents[{i}].{f}"),
+                    format!("{v} is out of range"),
+                    Some("0 to 60000 ms".into()),
+                );
             }
         }
         if let Some([lo, hi]) = a.leverage {
             if lo == 0 || hi < lo {
-                p(line("leverage"), format!("agents[{i}].leverage"), "need 1 <= min <= max".into(), Some("leverage = [5, 10]".into()));
+                p(
+                    line("leverage"),
+                    format!("agents[{i}].leverage"),
+                    "need 1 <= min <= max".into(),
+                    Some("leverage = [5, 10]".into()),
+                );
             }
         }
-        for (f, range) in [("notional_usd", a.notional_usd), ("size_usd", a.size_usd), ("entry_window_s", a.entry_window_s)] {
+        for (f, range) in [
+            ("notional_usd", a.notional_usd),
+            ("size_usd", a.size_usd),
+            ("entry_window_s", a.entry_window_s),
+        ] {
             if let Some([lo, hi]) = range {
                 if !(lo >= 0.0 && hi >= lo) {
                     p(line(f), format!("agents[{i}].{f}"), "need 0 <= min <= max".into(), None);
                 }
             }
         }
-        for (f, v) in [("long_bias", a.long_bias), ("market_share", a.market_share), ("buy_share", a.buy_share)] {
+        for (f, v) in [
+            ("long_bias", a.long_bias),
+            ("market_share", a.market_share),
+            ("buy_share", a.buy_share),
+            ("reference_weight", a.reference_weight),
+        ] {
             if let Some(v) = v {
                 if !(0.0..=1.0).contains(&v) {
-                    p(line(f), format!("agents[{i}].{f}"), format!("{v} is not a probability"), Some("between 0 and 1".into()));
+                    p(
+                        line(f),
+                        format!("agents[{i}].{f}"),
+                        format!("{v} is not a probability"),
+                        Some("between 0 and 1".into()),
+                    );
                 }
             }
         }
@@ -486,14 +732,39 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
     for (i, t) in raw.timeline.iter().enumerate() {
         let line = |f: &str| line_of(text, "timeline", Some(i), Some(f));
         if !raw.agents.iter().any(|a| a.group == t.group) {
-            p(line("group"), format!("timeline[{i}].group"), format!("no agent group `{}`", t.group), Some(format!("groups: {}", raw.agents.iter().map(|a| a.group.as_str()).collect::<Vec<_>>().join(", "))));
+            p(
+                line("group"),
+                format!("timeline[{i}].group"),
+                format!("no agent group `{}`", t.group),
+                Some(format!(
+                    "groups: {}",
+                    raw.agents.iter().map(|a| a.group.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            );
         }
         if t.at_s < 0.0 || t.at_s > raw.duration_s as f64 {
-            p(line("at_s"), format!("timeline[{i}].at_s"), format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s), None);
+            p(
+                line("at_s"),
+                format!("timeline[{i}].at_s"),
+                format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s),
+                None,
+            );
         }
-        const SIGNALS: &[&str] = &["pull_quotes", "stale_quotes", "resume", "fat_finger", "one_sided_sell", "one_sided_buy"];
+        const SIGNALS: &[&str] = &[
+            "pull_quotes",
+            "stale_quotes",
+            "resume",
+            "fat_finger",
+            "one_sided_sell",
+            "one_sided_buy",
+        ];
         if !SIGNALS.contains(&t.signal.as_str()) {
-            p(line("signal"), format!("timeline[{i}].signal"), format!("unknown signal `{}`", t.signal), Some(format!("one of: {}", SIGNALS.join(", "))));
+            p(
+                line("signal"),
+                format!("timeline[{i}].signal"),
+                format!("unknown signal `{}`", t.signal),
+                Some(format!("one of: {}", SIGNALS.join(", "))),
+            );
         }
     }
     if problems.is_empty() {

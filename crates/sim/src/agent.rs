@@ -135,6 +135,14 @@ impl Ctx<'_> {
             .map_or(1, |m| m.quote_per_tick_lot)
     }
 
+    /// The tick size of a market in quote units (for converting outside prices to ticks).
+    pub fn tick_usd(&self, venue: VenueIndex, market: MarketId) -> f64 {
+        self.venues
+            .get(venue)
+            .and_then(|v| v.engine.config().markets.get(market.index()))
+            .map_or(1.0, |m| m.tick_size.mantissa() as f64 / 10f64.powi(m.tick_size.scale() as i32))
+    }
+
     /// The exogenous reference price (labelled input), if the scenario has one, in quote units.
     pub fn reference_price(&self) -> Option<f64> {
         self.reference

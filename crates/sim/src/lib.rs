@@ -134,7 +134,13 @@ pub trait StepObserver {
     ///
     /// # Errors
     /// The first broken invariant; the run stops there.
-    fn step(&mut self, venue: VenueIndex, command: &Command, events: &[Event], engine: &Engine) -> Result<(), String>;
+    fn step(
+        &mut self,
+        venue: VenueIndex,
+        command: &Command,
+        events: &[Event],
+        engine: &Engine,
+    ) -> Result<(), String>;
 }
 
 /// A sink that keeps nothing (tests and benchmarks).
@@ -479,7 +485,11 @@ impl World {
             self.observed_steps += 1;
             if self.observer_error.is_none() {
                 if let Err(e) = observer.step(vi, command, &events, &self.venues[vi].engine) {
-                    self.observer_error = Some(format!("t={} s, venue {}: {e}", self.now.get() as f64 / 1e9, self.venues[vi].name));
+                    self.observer_error = Some(format!(
+                        "t={} s, venue {}: {e}",
+                        self.now.get() as f64 / 1e9,
+                        self.venues[vi].name
+                    ));
                 }
             }
         }

@@ -81,7 +81,8 @@ pub struct Summary {
     pub depth_collapse_pct: f64,
     /// Widest spread seen, bps.
     pub max_spread_bps: f64,
-    /// Change of open interest from start to end, percent.
+    /// Change of open interest from its peak to the end of the run, percent (a crash that
+    /// closes positions shows as a negative number).
     pub oi_change_pct: f64,
     /// Safeguard activations.
     pub safeguards_triggered: u64,
@@ -104,7 +105,7 @@ pub struct Collector {
     recovery_due: Option<(f64, f64, f64)>,
     baseline_depth: Vec<f64>,
     min_depth: Option<f64>,
-    initial_oi: Option<f64>,
+    peak_oi: f64,
     last_oi: f64,
     initial_insurance: Option<f64>,
 }
@@ -187,9 +188,7 @@ impl Collector {
         if let Some(spread) = row.spread_bps {
             self.summary.max_spread_bps = self.summary.max_spread_bps.max(spread);
         }
-        if self.initial_oi.is_none() && row.open_interest > 0.0 && t >= 1.0 {
-            self.initial_oi = Some(row.open_interest);
-        }
+        self.peak_oi = self.peak_oi.max(row.open_interest);
         self.last_oi = row.open_interest;
         let insurance = row.insurance_fund_usd;
         let start = *self.initial_insurance.get_or_insert(insurance);
@@ -212,8 +211,8 @@ impl Collector {
         if let (Some(min), true) = (self.min_depth, baseline > 0.0) {
             self.summary.depth_collapse_pct = ((baseline - min) / baseline * 100.0).max(0.0);
         }
-        if let Some(initial) = self.initial_oi {
-            self.summary.oi_change_pct = (self.last_oi - initial) / initial * 100.0;
+        if self.peak_oi > 0.0 {
+            self.summary.oi_change_pct = (self.last_oi - self.peak_oi) / self.peak_oi * 100.0;
         }
         self.summary
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int32Type, Int64Type, UInt64Type};
-use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_array::{Array, ArrayAccessor, ArrayRef, RecordBatch, StringArray};
 use cascade_output::{EventRow, TimeseriesRow};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::file::metadata::ParquetMetaData;
@@ -31,7 +31,7 @@ impl Mix {
     }
 
     pub fn maybe(&mut self, value: f64) -> Option<f64> {
-        (self.next() % 5 != 0).then_some(value)
+        (!self.next().is_multiple_of(5)).then_some(value)
     }
 }
 
@@ -50,11 +50,17 @@ pub fn timeseries_rows(count: usize) -> Vec<TimeseriesRow> {
                 market: MARKETS[(i / 3) % 2].to_owned(),
                 last: mix.maybe(mark - 0.5),
                 mark: mix.maybe(mark),
-                oracle: mix.maybe(mark + mix.unit()),
+                oracle: {
+                    let x = mark + mix.unit();
+                    mix.maybe(x)
+                },
                 reference: mix.maybe(mark * 1.001),
                 best_bid: mix.maybe(mark - 1.0),
                 best_ask: mix.maybe(mark + 1.0),
-                spread_bps: mix.maybe(mix.unit() * 10.0),
+                spread_bps: {
+                    let x = mix.unit() * 10.0;
+                    mix.maybe(x)
+                },
                 depth_1pct_usd: mix.unit() * 1e7,
                 depth_5pct_usd: mix.unit() * 5e7,
                 open_interest: mix.unit() * 1e4,
@@ -81,14 +87,18 @@ pub fn event_rows(count: usize) -> Vec<EventRow> {
                 seq: i as u64,
                 venue: VENUES[i % 3].to_owned(),
                 kind: kind.to_owned(),
-                account: (kind != "FundingPaid" || i % 2 == 0).then_some((mix.next() % 1000) as i64),
+                account: (kind != "FundingPaid" || i % 2 == 0)
+                    .then_some((mix.next() % 1000) as i64),
                 counterparty: (kind == "Fill" || kind == "Adl").then_some(-(i as i64) - 1),
                 market: (i % 7 != 0).then(|| MARKETS[i % 2].to_owned()),
                 order_id: has_order.then_some(u64::MAX - i as u64),
                 side: has_order.then(|| if i % 2 == 0 { "buy" } else { "sell" }.to_owned()),
                 price: has_order.then(|| 60_000.0 + mix.unit()),
                 size: has_order.then(|| mix.unit() * 3.0),
-                amount_usd: mix.maybe(mix.unit() * 100.0),
+                amount_usd: {
+                    let x = mix.unit() * 100.0;
+                    mix.maybe(x)
+                },
                 reason: (kind == "Rejected").then(|| "InsufficientMargin".to_owned()),
                 detail: format!("{kind} #{i} ünïcödé {}", "x".repeat(i % 40)),
             }
@@ -115,9 +125,7 @@ fn batches(path: &Path) -> Vec<RecordBatch> {
 fn strings(column: &ArrayRef) -> Vec<Option<String>> {
     let dict = column.as_dictionary::<Int32Type>();
     let typed = dict.downcast_dict::<StringArray>().expect("utf8 dictionary values");
-    (0..column.len())
-        .map(|i| (!column.is_null(i)).then(|| typed.value(i).to_owned()))
-        .collect()
+    (0..column.len()).map(|i| (!column.is_null(i)).then(|| typed.value(i).to_owned())).collect()
 }
 
 fn f64s(column: &ArrayRef) -> Vec<Option<f64>> {
@@ -149,7 +157,8 @@ pub fn read_timeseries(path: &Path) -> Vec<TimeseriesRow> {
             (f("depth_1pct_usd"), f("depth_5pct_usd"), f("open_interest"), f("open_interest_usd"));
         let (funding, liq_l, liq_s) =
             (f("funding_rate"), f("liquidated_long_usd"), f("liquidated_short_usd"));
-        let (insurance, vault, adl) = (f("insurance_fund_usd"), f("vault_equity_usd"), f("adl_usd"));
+        let (insurance, vault, adl) =
+            (f("insurance_fund_usd"), f("vault_equity_usd"), f("adl_usd"));
         for i in 0..batch.num_rows() {
             rows.push(TimeseriesRow {
                 time_s: time_s[i].expect("time_s"),

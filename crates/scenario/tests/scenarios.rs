@@ -1,0 +1,118 @@
+//! Scenario files: every built-in loads and builds; a broken file reports every problem with its
+//! line, key and a hint; unknown keys are errors; includes merge and override.
+
+use cascade_scenario::{build, load, load_builtin, BUILTIN, DEFAULT_SCENARIO};
+
+fn no_includes(name: &str) -> Result<(String, String), String> {
+    Err(format!("no include `{name}` in this test"))
+}
+
+#[test]
+fn every_builtin_loads_and_builds() {
+    assert!(BUILTIN.iter().any(|b| b.0 == DEFAULT_SCENARIO));
+    for (name, description, _) in BUILTIN {
+        assert!(!description.is_empty());
+        let s = load_builtin(name).unwrap_or_else(|e| panic!("{e}"));
+        let spec = build(&s, s.seed());
+        assert!(!spec.agents.is_empty() && !spec.venues.is_empty(), "{name}");
+    }
+    let err = load_builtin("no-such").unwrap_err().to_string();
+    assert!(err.contains("thin-book-flash-crash"), "{err}");
+}
+
+const BROKEN: &str = r#"version = 1
+name = "broken"
+description = "several mistakes"
+seed = 1
+duration_s = 100
+
+[[venues]]
+name = "v"
+preset = "hyperliquidd"
+insurance_fund_usd = "1000"
+
+[[agents]]
+kind = "market_maker"
+group = "mm"
+venue = "v"
+market = "ALT-PERP"
+capital_usd = "1000"
+levels = 3
+half_spread_bps = 5
+level_step_bps = 5
+level_usd = 100
+refresh_s = 1
+size_usd = [1, 2]
+
+[[agents]]
+kind = "whale"
+group = "w"
+venue = "nowhere"
+market = "X"
+capital_usd = "10"
+
+[[timeline]]
+at_s = 500
+group = "ghosts"
+signal = "explode"
+"#;
+
+#[test]
+fn every_problem_is_reported_with_line_key_and_hint() {
+    let problems = load(BROKEN, "broken.toml", &mut no_includes).unwrap_err();
+    let text = problems.to_string();
+    let expect = [
+        ("broken.toml:9: `venues[0].preset`", "unknown venue preset"),
+        ("broken.toml:23: `agents[0].size_usd`", "does not apply to kind `market_maker`"),
+        ("broken.toml:26: `agents[1].kind`", "unknown agent kind `whale`"),
+        ("`timeline[0].group`", "no agent group `ghosts`"),
+        ("`timeline[0].at_s`", "outside the run"),
+        ("`timeline[0].signal`", "unknown signal `explode`"),
+    ];
+    for (place, what) in expect {
+        assert!(
+            text.lines().any(|l| l.contains(place) && l.contains(what)),
+            "missing `{place}` … `{what}` in:\n{text}"
+        );
+    }
+    assert!(
+        text.contains("hint: one of: market_maker, leveraged_trader, noise, momentum"),
+        "{text}"
+    );
+    assert!(problems.0.len() >= 6, "{text}");
+}
+
+#[test]
+fn unknown_keys_and_floats_for_money_are_refused_with_a_line() {
+    let text = cascade_scenario::builtin(DEFAULT_SCENARIO)
+        .unwrap()
+        .replace("duration_s = 1800", "duration_s = 1800\ncolour = \"red\"");
+    let problems = load(&text, "x.toml", &mut no_includes).unwrap_err();
+    let p = &problems.0[0];
+    assert!(p.message.contains("unknown field `colour`"), "{problems}");
+    assert_eq!(
+        p.line,
+        Some(text.lines().position(|l| l.starts_with("colour")).unwrap() + 1),
+        "{problems}"
+    );
+    let text = cascade_scenario::builtin(DEFAULT_SCENARIO)
+        .unwrap()
+        .replace("insurance_fund_usd = \"100000\"", "insurance_fund_usd = 100000.5");
+    let problems = load(&text, "x.toml", &mut no_includes).unwrap_err();
+    assert!(problems.to_string().contains("as a string"), "{problems}");
+}
+
+#[test]
+fn includes_merge_and_override() {
+    let child =
+        "include = \"builtin:thin-book-flash-crash\"\nname = \"shorter\"\nduration_s = 900\n";
+    let s = load(child, "child.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.name(), s.duration_s()), ("shorter", 900));
+    assert_eq!(s.agent_count(), load_builtin(DEFAULT_SCENARIO).unwrap().agent_count());
+    assert!(s.resolved_toml().contains("duration_s = 900"));
+    let cyclic = "include = \"self.toml\"\n";
+    let mut resolve = |_: &str| Ok((cyclic.to_string(), "self.toml".to_string()));
+    let err = load(cyclic, "self.toml", &mut resolve).unwrap_err().to_string();
+    assert!(err.contains("deeper than"), "{err}");
+}
