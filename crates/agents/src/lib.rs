@@ -7,13 +7,16 @@
 //! - [`LeveragedTrader`]: opens a leveraged position by a trend or noise rule, keeps a stop-loss.
 //! - [`NoiseTrader`]: random small orders at random times.
 //! - [`MomentumBot`]: fast, trades in the direction of the recent move, exits after a hold.
+//! - [`Arbitrageur`]: buys the cheap venue and sells the rich one, within inventory limits.
 
+mod arbitrage;
 mod common;
 mod maker;
 mod momentum;
 mod noise;
 mod trader;
 
+pub use arbitrage::{ArbitrageParams, Arbitrageur};
 pub use common::Place;
 pub use maker::{MakerParams, MarketMaker};
 pub use momentum::{MomentumBot, MomentumParams};

@@ -8,10 +8,16 @@ use cascade_sim::{NullSink, World};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 
 fn bench(c: &mut Criterion) {
-    let scenario = cascade_scenario::load_builtin(cascade_scenario::DEFAULT_SCENARIO).expect("built-in");
+    let scenario =
+        cascade_scenario::load_builtin(cascade_scenario::DEFAULT_SCENARIO).expect("built-in");
     // Count the kernel events once (the run is deterministic).
-    let probe = World::new(cascade_scenario::build(&scenario, scenario.seed())).expect("valid").run(&mut NullSink, &mut |_| {});
-    println!("default scenario: {} kernel events, {} engine events per run", probe.kernel_events, probe.events);
+    let probe = World::new(cascade_scenario::build(&scenario, scenario.seed()))
+        .expect("valid")
+        .run(&mut NullSink, &mut |_| {});
+    println!(
+        "default scenario: {} kernel events, {} engine events per run",
+        probe.kernel_events, probe.events
+    );
     let mut group = c.benchmark_group("sim");
     group.sample_size(10);
     group.throughput(Throughput::Elements(probe.kernel_events));

@@ -258,6 +258,10 @@ impl Engine {
             out.push(rejected(command, RejectReason::TimeWentBackwards));
             return;
         }
+        if at.get() > limits::TIME_NS_MAX || at.get() - self.now.get() > limits::CATCH_UP_NS_MAX {
+            out.push(rejected(command, RejectReason::ArithmeticOverflow));
+            return;
+        }
         self.advance_to(at, out);
         let result = match command {
             Command::OpenAccount { account } => self.open_account(*account, out),
@@ -419,7 +423,8 @@ impl Engine {
     }
 
     fn open_account(&mut self, id: AccountId, out: &mut Vec<Event>) -> Result<(), RejectReason> {
-        if id.is_system() || id.0 >= self.config.accounts_max {
+        let gap_max = (self.accounts.len() as u64) + u64::from(limits::ACCOUNT_ID_GAP_MAX);
+        if id.is_system() || id.0 >= self.config.accounts_max || u64::from(id.0) >= gap_max {
             return Err(RejectReason::AccountIdNotAllowed);
         }
         let i = id.0 as usize;

@@ -23,3 +23,25 @@ pub const SIZE_LOTS_MAX: i64 = 1_000_000_000_000;
 
 /// Largest quote value of one tick on one lot, in micro-units.
 pub const QUOTE_PER_TICK_LOT_MAX: i64 = 1_000_000_000;
+
+/// Largest command timestamp accepted (2^62 ns, about 146 years); later ones are rejected with
+/// `ArithmeticOverflow`. Scheduled due times saturate, so schedule arithmetic never overflows.
+pub const TIME_NS_MAX: u64 = 1 << 62;
+
+/// Longest gap between two commands (366 days): the schedule runs every interval in between,
+/// so one command may not ask for more than this much catch-up work. Longer gaps are rejected
+/// with `ArithmeticOverflow`; step time forward with `Tick`s instead.
+pub const CATCH_UP_NS_MAX: u64 = 366 * 86_400 * 1_000_000_000;
+
+/// How far past the highest allocated account id a new account id may be. Account slots are
+/// dense (a `Vec` indexed by id), so this bounds the memory one `OpenAccount` can allocate.
+pub const ACCOUNT_ID_GAP_MAX: u32 = 65_536;
+
+/// Funding payments are capped so that a whole side's payment (open interest × oracle × rate)
+/// stays within this many micro-units, whatever the oracle does.
+pub const FUNDING_SIDE_MAX: i64 = i64::MAX / 4;
+
+/// Largest balance an order may bring within reach: an order is rejected (`ArithmeticOverflow`)
+/// if it, with the account's resting orders on the same side, could move the receiving balance
+/// past this, which leaves half of `i64` as headroom for fees, funding and liquidation transfers.
+pub const CASH_MAX: i64 = i64::MAX / 2;

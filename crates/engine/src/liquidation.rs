@@ -10,6 +10,12 @@
 //! Pipeline per queued account (or isolated position), each step per the venue's configuration:
 //! trigger → cancel orders → orders into the book (full, sliced, per-step limits, price bound) →
 //! liquidation fee → backstop takeover → insurance fund → ADL. Every step emits events.
+//!
+//! Queueing: a cross scope is queued below maintenance, or when flat with a negative balance (the
+//! insurance fund settles it or it is recorded as bad debt); a scope in bad debt is re-queued when
+//! it is covered again (restored) and, while the insurance fund can pay, on every step. Each step
+//! serves the queue round robin from a cursor (deterministic), so scopes that stay `Continuing`
+//! cannot starve the rest.
 
 use cascade_book::OrderRequest;
 use cascade_margin::price::{
@@ -130,6 +136,8 @@ impl Engine {
         let mark = self.mark_of(market);
         let buffer = saturate(buffer);
         if size.get() > 0 {
+            // On overflow (extreme prices) fall back to the mark: the entry fires on the next
+            // move toward it and the exact re-check decides.
             let t = long_trigger(
                 mark,
                 size,
@@ -137,11 +145,11 @@ impl Engine {
                 buffer,
                 mk.spec.tiers[0].maintenance_rate,
             )
-            .expect("Invariant: trigger arithmetic is bounded by the limits");
+            .unwrap_or(mark);
             (true, t)
         } else {
             let t = short_trigger(mark, size, mk.quote_per_tick_lot, buffer, &mk.spec.tiers)
-                .expect("Invariant: trigger arithmetic is bounded by the limits");
+                .unwrap_or(mark);
             (false, t)
         }
     }

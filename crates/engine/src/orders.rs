@@ -1,11 +1,30 @@
 //! Orders: validation and the margin pre-check, matching through the book, settlement of fills
 //! (cash, fees, positions, open interest), cancels, amends, leverage and margin-mode settings.
 //!
-//! Pre-trade margin rule: an order is rejected if it raises the account's initial margin
-//! requirement (positions plus worst-case resting orders, valued at mark) above its equity after
-//! the order's worst immediate loss (the distance of its limit beyond the mark) and taker fee.
-//! Orders that do not raise the requirement are always allowed. Reduce-only orders are clipped so
-//! that the reduce-only orders resting on a side never exceed the position they reduce.
+//! Pre-trade margin rule. An order's *worst immediate loss* is what it can cost at the current
+//! mark: the part that crosses the book now fills at the opposite levels (the account's own orders
+//! there excluded), the part that rests is valued at its limit, an IOC remainder costs nothing;
+//! each lot loses its price beyond the mark plus the larger of the taker and maker fee. Resting
+//! orders carry the same worst-case loss (limit beyond the mark, plus a positive maker fee), kept
+//! per position by price level and summed over all of the account's resting orders. Then:
+//!
+//! - an order that raises the account's worst-case initial requirement (positions plus resting
+//!   orders, at mark) must leave equity − resting losses − its loss at or above that requirement;
+//! - any other order with a positive loss (a reducing order, reduce-only or not) must leave
+//!   equity − resting losses − its loss at or above the *maintenance* margin of the worst-case
+//!   exposure left once it has filled. So a position can always be closed near the mark, but never
+//!   at a price that would push the account under maintenance (or into deficit).
+//!
+//! Isolated positions: the part of an order that opens (or flips) the position is funded from the
+//! cross balance at fill time — the rise of its initial requirement at the tier rate and chosen
+//! leverage, plus that part's price loss and fee — so it is checked against cross equity as above;
+//! the part that closes is paid from the position's collateral, which must stay at or above the
+//! maintenance margin of what is left. An amend is validated in full, as the cancel and re-place
+//! it stands for, before anything changes.
+//!
+//! Reduce-only orders are clipped so that every order resting on the closing side (regular and
+//! reduce-only) never exceeds the position; a regular order resting later on that side trims
+//! reduce-only ones (newest first), so a reduce-only order can never open the other side.
 
 use cascade_book::{BookEvent, OrderRequest};
 use cascade_margin::requirement::maintenance_margin;
@@ -14,7 +33,7 @@ use cascade_model::{
 };
 use cascade_num::{mul_div, Lots, Ppm, Quote, Rounding, Ticks, PPM};
 
-use crate::limits::{PRICE_TICKS_MAX, SIZE_LOTS_MAX};
+use crate::limits::{CASH_MAX, PRICE_TICKS_MAX, SIZE_LOTS_MAX};
 use crate::risk::saturate;
 use crate::state::{Position, NO_SLOT};
 use crate::{Engine, LiquidationState, OrderMeta};
@@ -76,6 +95,27 @@ impl Engine {
             return Err(RejectReason::ArithmeticOverflow);
         }
         let position = account.position(o.market);
+        // Cash headroom: what this order and the account's resting orders on the same side could
+        // move must keep the receiving balance inside `CASH_MAX` (so no fill can overflow it).
+        let balance = position.filter(|p| p.isolated).map_or(account.cash, |p| p.isolated_cash);
+        let resting: i128 = account
+            .positions
+            .iter()
+            .map(|p| {
+                let qptl = i128::from(self.markets[p.market.index()].quote_per_tick_lot);
+                let levels = match o.side {
+                    Side::Buy => &p.bid_levels,
+                    Side::Sell => &p.ask_levels,
+                };
+                levels.iter().map(|(&px, &lots)| i128::from(px) * i128::from(lots)).sum::<i128>()
+                    * qptl
+            })
+            .sum();
+        if (i128::from(balance.get()) - o.side.sign() as i128 * (value + resting)).abs()
+            > i128::from(CASH_MAX)
+        {
+            return Err(RejectReason::ArithmeticOverflow);
+        }
         if position.is_some_and(|p| p.isolated && self.pending.contains(&(o.account.0, o.market.0)))
         {
             return Err(RejectReason::AccountInLiquidation);

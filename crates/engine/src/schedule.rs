@@ -8,7 +8,7 @@ use cascade_margin::funding::{
 use cascade_model::{Event, MarkRule, MarketId, PremiumAveraging, RejectReason, Side};
 use cascade_num::{div_round, mul_div, Ppb, Quote, Rounding, Ticks, TimeNs, PPM};
 
-use crate::limits::{BASIS_SAMPLES_MAX, PRICE_TICKS_MAX};
+use crate::limits::{BASIS_SAMPLES_MAX, FUNDING_SIDE_MAX, PRICE_TICKS_MAX};
 use crate::Engine;
 
 fn median(values: &mut [i64]) -> i64 {
@@ -61,15 +61,17 @@ impl Engine {
             }
             self.now = next;
             if self.next_mark_at == next {
-                self.next_mark_at = TimeNs(next.get() + self.config.mark_interval_ns);
+                self.next_mark_at = TimeNs(next.get().saturating_add(self.config.mark_interval_ns));
                 self.update_all_marks(out);
             }
             if self.next_sample_at == next {
-                self.next_sample_at = TimeNs(next.get() + self.config.funding.sample_interval_ns);
+                self.next_sample_at =
+                    TimeNs(next.get().saturating_add(self.config.funding.sample_interval_ns));
                 self.sample_premiums(out);
             }
             if self.next_funding_at == next {
-                self.next_funding_at = TimeNs(next.get() + self.config.funding.interval_ns);
+                self.next_funding_at =
+                    TimeNs(next.get().saturating_add(self.config.funding.interval_ns));
                 self.pay_funding(out);
             }
         }
@@ -245,6 +247,17 @@ impl Engine {
             market.premiums = Default::default();
             let r8 = rate_8h(avg, &rule, &tier0);
             let rate = interval_rate(r8, &rule, &tier0).unwrap_or(Ppb(0));
+            // Whatever the oracle did, a side's whole payment stays inside `FUNDING_SIDE_MAX`.
+            let side_value = i128::from(market.long_open_interest.get())
+                * i128::from(oracle.get())
+                * i128::from(market.quote_per_tick_lot);
+            let rate = if side_value > 0 {
+                let cap = i128::from(FUNDING_SIDE_MAX) * 1_000_000_000 / side_value;
+                let cap = i64::try_from(cap).unwrap_or(i64::MAX);
+                Ppb(rate.get().clamp(-cap, cap))
+            } else {
+                rate
+            };
             market.last_funding_rate = rate;
             let qptl = market.quote_per_tick_lot;
             let holders = market.holders.clone();

@@ -59,7 +59,10 @@ fn reducing_order_beyond_mark_is_margin_checked() {
     assert_eq!(pos(&h, 2, 0), -100);
     let ev = h.now(limit(3, 3, 0, Side::Sell, 1_000_000, 100));
     assert!(ev.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{ev:?}");
-    for order in [limit(4, 2, 0, Side::Buy, 1_000_000, 100), reduce_only(limit(5, 2, 0, Side::Buy, 1_000_000, 100))] {
+    for order in [
+        limit(4, 2, 0, Side::Buy, 1_000_000, 100),
+        reduce_only(limit(5, 2, 0, Side::Buy, 1_000_000, 100)),
+    ] {
         let before = h.engine.state_hash();
         let ev = h.now(order);
         assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
@@ -249,7 +252,7 @@ fn liquidation_queue_round_robin_reaches_high_ids() {
         let ev = h.now(market(u64::from(a) * 10, a, 0, Side::Buy, 100_000, 100));
         assert!(ev.iter().any(|e| matches!(e, Event::Fill { .. })), "{ev:?}");
     }
-    let last = 100_000;
+    let last = 50_000;
     h.now(open(last));
     h.now(deposit(last, 25));
     let ev = h.now(market(4_000, last, 0, Side::Buy, 100_000, 100));
@@ -260,7 +263,8 @@ fn liquidation_queue_round_robin_reaches_high_ids() {
         all.extend(h.at(1, Command::Tick));
     }
     assert!(
-        all.iter().any(|e| matches!(e, Event::LiquidationStarted { account, .. } if account.0 == last)),
+        all.iter()
+            .any(|e| matches!(e, Event::LiquidationStarted { account, .. } if account.0 == last)),
         "the highest id was processed"
     );
 }
@@ -319,7 +323,8 @@ fn cross_bad_debt_is_settled_when_covered() {
         assert_eq!(h.engine.liquidation_state(AccountId(2), None), LiquidationState::Normal);
         assert!(!cash(&h, 2).is_negative());
         if owner_pays {
-            let ev = h.now(Command::Withdraw { account: AccountId(2), amount: Quote::from_units(1) });
+            let ev =
+                h.now(Command::Withdraw { account: AccountId(2), amount: Quote::from_units(1) });
             assert!(accepted(&ev), "{ev:?}");
         }
         let ev = h.now(limit(9, 2, 0, Side::Buy, 90_000, 1));
@@ -356,7 +361,14 @@ fn reduce_only_order_never_flips_position() {
             assert!(ev.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{ev:?}");
             let ev = h.now(limit(10, 2, 0, Side::Sell, 100_040, 1_000));
             assert!(
-                ev.iter().any(|e| matches!(e, Event::OrderCancelled { order: OrderId(11), reason: CancelReason::ReduceOnly, .. })),
+                ev.iter().any(|e| matches!(
+                    e,
+                    Event::OrderCancelled {
+                        order: OrderId(11),
+                        reason: CancelReason::ReduceOnly,
+                        ..
+                    }
+                )),
                 "{ev:?}"
             );
         }
@@ -395,4 +407,147 @@ fn rejected_amend_keeps_original_order() {
         price: Ticks(100_010),
     });
     assert!(accepted(&ev), "{ev:?}");
+}
+
+fn dep_micro(a: u32, micro: i64) -> Command {
+    Command::Deposit { account: AccountId(a), amount: Quote(micro) }
+}
+
+/// Bug 11a: funding on a large position after an extreme (in-range) oracle overflowed `i64`
+/// and panicked. The interval rate is now capped so a side's payment stays bounded.
+#[test]
+fn extreme_oracle_funding_does_not_panic() {
+    let mut h = Harness::new(cascade_venue::preset("hyperliquid").unwrap());
+    for c in [
+        open(2),
+        deposit(2, 10_000_000),
+        open(3),
+        deposit(3, 10_000_000),
+        open(4),
+        deposit(4, 100_000_000),
+        oracle(0, 100_000),
+    ] {
+        h.now(c);
+    }
+    h.now(limit(1, 3, 0, Side::Sell, 100_000, 30_000_000));
+    h.now(market(2, 2, 0, Side::Buy, 100_000, 30_000_000));
+    h.now(limit(3, 4, 0, Side::Buy, 99_990, 1_000_000));
+    h.now(limit(4, 4, 0, Side::Sell, 100_010, 1_000_000));
+    h.now(oracle(0, 1_000_000_000_000));
+    let ev = h.at(3_600, Command::Tick);
+    assert!(ev.iter().any(|e| matches!(e, Event::FundingPaid { .. })), "funding was paid");
+}
+
+/// Bug 11b: two reducing buys at the maximum price credited one seller past `i64::MAX`. Reducing
+/// orders are margin-checked now (bug 1), so those buys are rejected and nothing panics.
+#[test]
+fn reducing_buys_at_max_price_are_rejected_not_overflowed() {
+    let mut h = Harness::new(cascade_venue::preset("dydx-v4").unwrap());
+    for c in [
+        open(2),
+        deposit(2, 200_000),
+        open(3),
+        dep_micro(3, 10_000_000_000_000_000),
+        open(5),
+        deposit(5, 200_000),
+        open(4),
+        deposit(4, 10_000_000),
+        oracle(0, 100_000),
+    ] {
+        h.now(c);
+    }
+    h.now(limit(1, 4, 0, Side::Buy, 100_000, 180_000));
+    h.now(market(2, 2, 0, Side::Sell, 100_000, 90_000));
+    h.now(market(3, 5, 0, Side::Sell, 100_000, 90_000));
+    let ev = h.now(limit(10, 3, 0, Side::Sell, 1_000_000_000_000, 40_000));
+    assert!(ev.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{ev:?}");
+    for (id, buyer) in [(110u64, 2u32), (111, 5)] {
+        let ev = h.now(limit(id, buyer, 0, Side::Buy, 1_000_000_000_000, 40_000));
+        assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
+    }
+}
+
+/// Bug 11c: a healthy short whose notional passed `i64::MAX` panicked in the trigger
+/// computation. The trigger now falls back to the mark (an early, exact re-check).
+#[test]
+fn short_trigger_overflow_does_not_panic() {
+    let mut h = Harness::new(cascade_venue::preset("dydx-v4").unwrap());
+    for c in [
+        open(2),
+        dep_micro(2, 4_000_000_000_000_000_000),
+        open(3),
+        dep_micro(3, 4_000_000_000_000_000_000),
+        oracle(0, 100_000),
+        oracle(1, 100_000),
+    ] {
+        h.now(c);
+    }
+    h.now(limit(1, 3, 0, Side::Sell, 100_000, 1_000_000));
+    h.now(market(2, 2, 0, Side::Buy, 100_000, 1_000_000));
+    h.now(limit(3, 2, 1, Side::Sell, 100_000, 1_000_000));
+    h.now(market(4, 3, 1, Side::Buy, 100_000, 1_000_000));
+    let mut p = 100_000i64;
+    while p < 1_000_000_000_000 {
+        p = (p + 50_000_000_000).min(1_000_000_000_000);
+        for m in [0u16, 1] {
+            h.now(oracle(m, p));
+        }
+        h.now(dep_micro(2, 1));
+        h.now(dep_micro(3, 1));
+    }
+}
+
+/// Bug 11d: a command at a far-future time overflowed the schedule arithmetic (after running
+/// every interval in between). Such commands are rejected; due times saturate.
+#[test]
+fn far_future_timestamp_is_rejected() {
+    let mut config = cascade_venue::preset("dydx-v4").unwrap();
+    config.mark_interval_ns = 1 << 63;
+    config.funding.interval_ns = 1 << 63;
+    config.funding.sample_interval_ns = 1 << 63;
+    let mut h = Harness::new(config);
+    let before = h.engine.state_hash();
+    let ev = h.step(cascade_num::TimeNs(u64::MAX), Command::Tick).unwrap();
+    assert!(rejected(&ev, RejectReason::ArithmeticOverflow), "{ev:?}");
+    assert_eq!(before, h.engine.state_hash());
+    let ev = h.step(cascade_num::TimeNs(cascade_engine::limits::CATCH_UP_NS_MAX), Command::Tick);
+    assert!(accepted(&ev.unwrap()));
+    // Presets: more than the catch-up limit in one command is refused.
+    let mut h = Harness::new(cascade_venue::preset("dydx-v4").unwrap());
+    let at = cascade_num::TimeNs(cascade_engine::limits::CATCH_UP_NS_MAX + 1);
+    let ev = h.step(at, Command::Tick).unwrap();
+    assert!(rejected(&ev, RejectReason::ArithmeticOverflow), "{ev:?}");
+}
+
+/// Bug 12: opening one account with a huge id allocated every slot below it (750 MB). Ids may
+/// now run at most `ACCOUNT_ID_GAP_MAX` past the highest allocated slot.
+#[test]
+fn open_high_account_id_is_rejected() {
+    let mut h = Harness::new(cascade_venue::preset("hyperliquid").unwrap());
+    let before = h.engine.state_hash();
+    let ev = h.now(open(15_999_999));
+    assert!(rejected(&ev, RejectReason::AccountIdNotAllowed), "{ev:?}");
+    assert_eq!(before, h.engine.state_hash());
+    let ev = h.now(open(60_000));
+    assert!(accepted(&ev), "{ev:?}");
+    let ev = h.now(open(120_000));
+    assert!(accepted(&ev), "{ev:?}");
+}
+
+/// Bug 11b, in general: fills at extreme prices could credit a seller past `i64::MAX`. An order
+/// (with the account's resting orders on its side) may no longer bring a balance past
+/// `limits::CASH_MAX`.
+#[test]
+fn order_value_bounded_by_cash_headroom() {
+    let mut h = Harness::new(cascade_venue::preset("dydx-v4").unwrap());
+    for c in [open(3), dep_micro(3, 1_000_000_000_000_000_000), oracle(0, 1_000_000_000_000)] {
+        h.now(c);
+    }
+    // dYdX BTC: 100 micro per tick-lot; 30,000 lots at 1e12 ticks = 3e18 micro each.
+    let ev = h.now(limit(10, 3, 0, Side::Sell, 1_000_000_000_000, 30_000));
+    assert!(ev.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{ev:?}");
+    let before = h.engine.state_hash();
+    let ev = h.now(limit(11, 3, 0, Side::Sell, 1_000_000_000_000, 30_000));
+    assert!(rejected(&ev, RejectReason::ArithmeticOverflow), "{ev:?}");
+    assert_eq!(before, h.engine.state_hash());
 }

@@ -3,8 +3,8 @@
 //! its own seeded stream), the timeline.
 
 use cascade_agents::{
-    LeveragedTrader, MakerParams, MarketMaker, MomentumBot, MomentumParams, NoiseParams,
-    NoiseTrader, TraderParams,
+    ArbitrageParams, Arbitrageur, LeveragedTrader, MakerParams, MarketMaker, MomentumBot,
+    MomentumParams, NoiseParams, NoiseTrader, TraderParams,
 };
 use cascade_model::MarketId;
 use cascade_num::{Quote, TimeNs};
@@ -31,8 +31,26 @@ fn between(rng: &mut Rng, range: [f64; 2]) -> f64 {
     range[0] + rng.unit() * (range[1] - range[0])
 }
 
-fn agent(a: &RawAgent, place: cascade_agents::Place, rng: &mut Rng) -> Box<dyn cascade_sim::Agent> {
+fn agent(
+    s: &Scenario,
+    a: &RawAgent,
+    place: cascade_agents::Place,
+    rng: &mut Rng,
+) -> Box<dyn cascade_sim::Agent> {
     match a.kind.as_str() {
+        "arbitrageur" => Box::new(Arbitrageur::new(ArbitrageParams {
+            a: place,
+            b: self::place(
+                s,
+                a.venue_b.as_deref().unwrap_or_default(),
+                a.market_b.as_deref().unwrap_or_default(),
+            ),
+            check_s: a.check_s.unwrap_or(0.5),
+            threshold: a.threshold.unwrap_or(0.002),
+            clip_usd: a.clip_usd.unwrap_or(10_000.0),
+            max_position_usd: a.max_position_usd.unwrap_or(100_000.0),
+            slippage: a.slippage.unwrap_or(0.01),
+        })),
         "market_maker" => Box::new(MarketMaker::new(MakerParams {
             place,
             levels: a.levels.unwrap_or(5),
@@ -158,12 +176,25 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
         for k in 0..a.count {
             let mut rng = Rng::stream(seed, &format!("population/{gi}/{k}"));
             agents.push(AgentSpec {
-                agent: agent(a, pl, &mut rng),
+                agent: agent(s, a, pl, &mut rng),
                 group: a.group.clone(),
                 order_latency_ns: ms(a.order_latency_ms),
                 jitter_ns: ms(a.jitter_ms),
                 data_latency_ns: ms(a.data_latency_ms),
-                deposits: vec![(pl.venue, capital)],
+                deposits: match &a.venue_b {
+                    // An arbitrageur splits its capital between its two venues.
+                    Some(vb) => {
+                        let half = Quote(capital.get() / 2);
+                        let vb = s
+                            .raw
+                            .venues
+                            .iter()
+                            .position(|v| &v.name == vb)
+                            .expect("validated venue");
+                        vec![(pl.venue, half), (vb, capital - half)]
+                    }
+                    None => vec![(pl.venue, capital)],
+                },
             });
         }
     }

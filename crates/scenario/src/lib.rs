@@ -24,11 +24,18 @@ pub const SCHEMA_VERSION: i64 = 1;
 pub const DEFAULT_SCENARIO: &str = "thin-book-flash-crash";
 
 /// Built-in scenarios: (name, one-line description, TOML text).
-pub const BUILTIN: &[(&str, &str, &str)] = &[(
-    "thin-book-flash-crash",
-    "a market maker pulls its quotes on a thin alt perp; leveraged longs are liquidated into the gap, the vault absorbs, ADL when it cannot",
-    include_str!("../scenarios/thin-book-flash-crash.toml"),
-)];
+pub const BUILTIN: &[(&str, &str, &str)] = &[
+    (
+        "thin-book-flash-crash",
+        "a market maker pulls its quotes on a thin alt perp; leveraged longs are liquidated into the gap, the vault absorbs, ADL when it cannot",
+        include_str!("../scenarios/thin-book-flash-crash.toml"),
+    ),
+    (
+        "two-venue-contagion",
+        "a market maker pulls its quotes on a CEX; the shock reaches a DEX through its oracle and arbitrageurs (1,000 agents, two venues)",
+        include_str!("../scenarios/two-venue-contagion.toml"),
+    ),
+];
 
 /// One problem in a scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,11 +97,7 @@ pub fn builtin(name: &str) -> Option<&'static str> {
 ///
 /// # Errors
 /// Every problem found, each with file, line and key where known, and a hint.
-pub fn load(
-    text: &str,
-    file: &str,
-    resolve: &mut Resolver<'_>,
-) -> Result<Scenario, Problems> {
+pub fn load(text: &str, file: &str, resolve: &mut Resolver<'_>) -> Result<Scenario, Problems> {
     schema::load(text, file, resolve, 0)
 }
 

@@ -146,6 +146,11 @@ pub(crate) struct RawAgent {
     pub(crate) size_usd: Option<[f64; 2]>,
     pub(crate) market_share: Option<f64>,
     pub(crate) buy_share: Option<f64>,
+    // Arbitrageur (the second leg; the first is `venue`/`market`).
+    pub(crate) venue_b: Option<String>,
+    pub(crate) market_b: Option<String>,
+    pub(crate) clip_usd: Option<f64>,
+    pub(crate) max_position_usd: Option<f64>,
     // Momentum bot.
     pub(crate) lookback_s: Option<f64>,
     pub(crate) threshold: Option<f64>,
@@ -242,6 +247,18 @@ const KINDS: &[(&str, &[&str])] = &[
     ),
     ("noise", &["mean_interval_s", "size_usd", "market_share", "buy_share", "slippage"]),
     ("momentum", &["check_s", "lookback_s", "threshold", "notional_usd", "hold_s", "slippage"]),
+    (
+        "arbitrageur",
+        &[
+            "venue_b",
+            "market_b",
+            "check_s",
+            "threshold",
+            "clip_usd",
+            "max_position_usd",
+            "slippage",
+        ],
+    ),
 ];
 
 /// Required fields per kind.
@@ -250,6 +267,7 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ("leveraged_trader", &["leverage", "notional_usd", "entry_window_s"]),
     ("noise", &["mean_interval_s", "size_usd"]),
     ("momentum", &["lookback_s", "threshold", "notional_usd", "hold_s"]),
+    ("arbitrageur", &["venue_b", "market_b", "threshold", "clip_usd", "max_position_usd"]),
 ];
 
 fn set_fields(a: &RawAgent) -> Vec<&'static str> {
@@ -268,6 +286,10 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         widen_per_pct,
         withdraw_move_pct,
         reference_weight,
+        venue_b,
+        market_b,
+        clip_usd,
+        max_position_usd,
         long_bias,
         leverage,
         notional_usd,
@@ -324,6 +346,15 @@ fn line_of(text: &str, section: &str, index: Option<usize>, field: Option<&str>)
     header_line
 }
 
+/// The message of a TOML error; some errors carry it only in their `Display`.
+fn toml_message(e: &toml::de::Error) -> String {
+    if e.message().is_empty() {
+        e.to_string()
+    } else {
+        e.message().to_string()
+    }
+}
+
 fn merge(base: &mut toml::Table, over: toml::Table) {
     for (k, v) in over {
         match (base.get_mut(&k), v) {
@@ -358,7 +389,7 @@ fn merged_table(
             file,
             e.span().map(|s| text[..s.start].matches('\n').count() + 1),
             None,
-            e.message().to_string(),
+            toml_message(&e),
             Some("check the TOML syntax at that line".into()),
         )])
     })?;
@@ -412,7 +443,7 @@ pub(crate) fn load(
                 file,
                 None,
                 None,
-                e.message().to_string(),
+                toml_message(&e),
                 Some("see the scenario schema in docs/scenarios.md".into()),
             )])
         })?
@@ -422,7 +453,7 @@ pub(crate) fn load(
                 file,
                 e.span().map(|s| text[..s.start].matches('\n').count() + 1),
                 None,
-                e.message().to_string(),
+                toml_message(&e),
                 Some("see the scenario schema in docs/scenarios.md".into()),
             )])
         })?
@@ -659,6 +690,19 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
         }
         if let Err(e) = market_ok(&a.venue, &a.market) {
             p(line("venue"), format!("agents[{i}]"), e, None);
+        }
+        if let (Some(vb), Some(mb)) = (&a.venue_b, &a.market_b) {
+            if let Err(e) = market_ok(vb, mb) {
+                p(line("venue_b"), format!("agents[{i}].venue_b"), e, None);
+            }
+            if vb == &a.venue {
+                p(
+                    line("venue_b"),
+                    format!("agents[{i}].venue_b"),
+                    "the second leg must be on another venue".into(),
+                    None,
+                );
+            }
         }
         if a.count == 0 || a.count > 1_000_000 {
             p(

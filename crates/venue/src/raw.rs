@@ -267,7 +267,7 @@ pub(crate) fn parse(text: &str, source: &str) -> Result<VenueConfig, VenueError>
         source_name: source.to_string(),
         line: e.span().map(|s| line_of(text, s.start)),
         key: None,
-        message: e.message().to_string(),
+        message: if e.message().is_empty() { e.to_string() } else { e.message().to_string() },
     })?;
     let ctx = Ctx { source };
     let config = convert(&ctx, raw)?;
