@@ -8,6 +8,7 @@
 //! - [`NoiseTrader`]: random small orders at random times.
 //! - [`MomentumBot`]: fast, trades in the direction of the recent move, exits after a hold.
 //! - [`Arbitrageur`]: buys the cheap venue and sells the rich one, within inventory limits.
+//! - [`ValueTrader`]: trades toward a noisy observation of the fundamental (the reference).
 
 mod arbitrage;
 mod common;
@@ -15,6 +16,7 @@ mod maker;
 mod momentum;
 mod noise;
 mod trader;
+mod value;
 
 pub use arbitrage::{ArbitrageParams, Arbitrageur};
 pub use common::Place;
@@ -22,3 +24,4 @@ pub use maker::{MakerParams, MarketMaker};
 pub use momentum::{MomentumBot, MomentumParams};
 pub use noise::{NoiseParams, NoiseTrader};
 pub use trader::{LeveragedTrader, TraderParams};
+pub use value::{ValueParams, ValueTrader};

@@ -107,8 +107,7 @@ impl Engine {
                     Side::Buy => &p.bid_levels,
                     Side::Sell => &p.ask_levels,
                 };
-                levels.iter().map(|(&px, &lots)| i128::from(px) * i128::from(lots)).sum::<i128>()
-                    * qptl
+                levels.value() * qptl
             })
             .sum();
         if (i128::from(balance.get()) - o.side.sign() as i128 * (value + resting)).abs()
@@ -172,19 +171,14 @@ impl Engine {
         let mk = &self.markets[p.market.index()];
         let mark = self.mark_of(p.market).get();
         let mut adverse = 0i128;
-        for (&price, &lots) in p.bid_levels.range(mark + 1..) {
+        for &(price, lots) in p.bid_levels.above(mark) {
             adverse += i128::from(price - mark) * i128::from(lots);
         }
-        for (&price, &lots) in p.ask_levels.range(..mark) {
+        for &(price, lots) in p.ask_levels.below(mark) {
             adverse += i128::from(mark - price) * i128::from(lots);
         }
         let maker = i128::from(mk.spec.maker_fee.get().max(0));
-        let mut value = 0i128;
-        if maker > 0 {
-            for (&price, &lots) in p.bid_levels.iter().chain(p.ask_levels.iter()) {
-                value += i128::from(price) * i128::from(lots);
-            }
-        }
+        let mut value = if maker > 0 { p.bid_levels.value() + p.ask_levels.value() } else { 0 };
         if let Some((side, price, lots)) = skip {
             let gap = match side {
                 Side::Buy => price.get() - mark,
@@ -209,7 +203,7 @@ impl Engine {
         o: &NewOrder,
         size: i64,
         rests: bool,
-        own_opposite: Option<&std::collections::BTreeMap<i64, i64>>,
+        own_opposite: Option<&crate::state::Levels>,
         split: i64,
     ) -> (i128, i128) {
         let mk = &self.markets[o.market.index()];
@@ -244,7 +238,7 @@ impl Engine {
                 if !inside || remaining == 0 {
                     break;
                 }
-                let own = own_opposite.and_then(|l| l.get(&price.get())).copied().unwrap_or(0);
+                let own = own_opposite.map_or(0, |l| l.at(price.get()));
                 let take = (lots.get() - own).max(0).min(remaining);
                 charge(price.get(), take, &mut losses);
                 remaining -= take;
@@ -459,7 +453,7 @@ impl Engine {
             Side::Buy => &mut p.bid_levels,
             Side::Sell => &mut p.ask_levels,
         };
-        *levels.entry(meta.price.get()).or_insert(0) += size.get();
+        levels.add(meta.price.get(), size.get());
         if meta.reduce_only {
             match meta.side {
                 Side::Buy => p.reduce_only_buy += size,
@@ -482,11 +476,7 @@ impl Engine {
             Side::Buy => &mut p.bid_levels,
             Side::Sell => &mut p.ask_levels,
         };
-        let left = levels.get_mut(&meta.price.get()).expect("Invariant: a resting order's level");
-        *left -= size.get();
-        if *left == 0 {
-            levels.remove(&meta.price.get());
-        }
+        levels.sub(meta.price.get(), size.get());
         if meta.reduce_only {
             match meta.side {
                 Side::Buy => p.reduce_only_buy -= size,

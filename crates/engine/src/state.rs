@@ -1,12 +1,68 @@
 //! The engine's state: accounts with positions, and per-market state (book, prices, funding,
 //! liquidation index, holders).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use cascade_book::Book;
 use cascade_margin::funding::PremiumAccumulator;
 use cascade_model::{AccountId, MarketId, MarketSpec};
 use cascade_num::{Lots, Ppb, Quote, Ticks, TimeNs};
+
+/// One side of an account's resting orders in a market, aggregated by price: a short sorted
+/// `Vec` (accounts rest at few prices) with the total value `Σ price × lots` kept as it changes,
+/// so margin checks never walk it to price fees.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct Levels {
+    entries: Vec<(i64, i64)>,
+    value: i128,
+}
+
+impl Levels {
+    /// Adds `lots` at `price`.
+    pub(crate) fn add(&mut self, price: i64, lots: i64) {
+        match self.entries.binary_search_by_key(&price, |e| e.0) {
+            Ok(i) => self.entries[i].1 += lots,
+            Err(i) => self.entries.insert(i, (price, lots)),
+        }
+        self.value += i128::from(price) * i128::from(lots);
+    }
+
+    /// Removes `lots` at `price` (which must be there).
+    pub(crate) fn sub(&mut self, price: i64, lots: i64) {
+        let i = self
+            .entries
+            .binary_search_by_key(&price, |e| e.0)
+            .expect("Invariant: a resting order's level");
+        self.entries[i].1 -= lots;
+        assert!(self.entries[i].1 >= 0, "Invariant: level sizes stay non-negative");
+        if self.entries[i].1 == 0 {
+            self.entries.remove(i);
+        }
+        self.value -= i128::from(price) * i128::from(lots);
+    }
+
+    /// Lots resting at `price`.
+    pub(crate) fn at(&self, price: i64) -> i64 {
+        self.entries.binary_search_by_key(&price, |e| e.0).map_or(0, |i| self.entries[i].1)
+    }
+
+    /// Levels priced strictly above `price`.
+    pub(crate) fn above(&self, price: i64) -> &[(i64, i64)] {
+        let i = self.entries.partition_point(|e| e.0 <= price);
+        &self.entries[i..]
+    }
+
+    /// Levels priced strictly below `price`.
+    pub(crate) fn below(&self, price: i64) -> &[(i64, i64)] {
+        let i = self.entries.partition_point(|e| e.0 < price);
+        &self.entries[..i]
+    }
+
+    /// `Σ price × lots`.
+    pub(crate) fn value(&self) -> i128 {
+        self.value
+    }
+}
 
 /// Marker for "not in the holders list".
 pub(crate) const NO_SLOT: u32 = u32::MAX;
@@ -46,9 +102,9 @@ pub(crate) struct Position {
     /// Resting buy lots by limit price (all orders, including reduce-only): the margin check
     /// values the worst-case loss of resting orders whose limits sit beyond the mark. Derived
     /// from the book, so not part of the state hash.
-    pub(crate) bid_levels: BTreeMap<i64, i64>,
+    pub(crate) bid_levels: Levels,
     /// Resting sell lots by limit price.
-    pub(crate) ask_levels: BTreeMap<i64, i64>,
+    pub(crate) ask_levels: Levels,
     /// Current key in the market's liquidation index, if indexed: (long side?, trigger).
     pub(crate) trigger: Option<(bool, Ticks)>,
     /// An isolated position in the liquidation pipeline.
@@ -75,8 +131,8 @@ impl Position {
             open_sell: Lots::ZERO,
             reduce_only_buy: Lots::ZERO,
             reduce_only_sell: Lots::ZERO,
-            bid_levels: BTreeMap::new(),
-            ask_levels: BTreeMap::new(),
+            bid_levels: Levels::default(),
+            ask_levels: Levels::default(),
             trigger: None,
             liquidating: false,
             bad_debt: false,

@@ -4,7 +4,7 @@
 
 use cascade_agents::{
     ArbitrageParams, Arbitrageur, LeveragedTrader, MakerParams, MarketMaker, MomentumBot,
-    MomentumParams, NoiseParams, NoiseTrader, TraderParams,
+    MomentumParams, NoiseParams, NoiseTrader, TraderParams, ValueParams, ValueTrader,
 };
 use cascade_model::MarketId;
 use cascade_num::{Quote, TimeNs};
@@ -38,6 +38,16 @@ fn agent(
     rng: &mut Rng,
 ) -> Box<dyn cascade_sim::Agent> {
     match a.kind.as_str() {
+        "value" => Box::new(ValueTrader::new(ValueParams {
+            place,
+            mean_interval_s: a.mean_interval_s.unwrap_or(60.0),
+            size_usd: {
+                let [x, y] = a.size_usd.unwrap_or([100.0, 1_000.0]);
+                (x, y)
+            },
+            observation_noise: a.observation_noise.unwrap_or(0.001),
+            margin: a.margin.unwrap_or(0.0005),
+        })),
         "arbitrageur" => Box::new(Arbitrageur::new(ArbitrageParams {
             a: place,
             b: self::place(

@@ -35,6 +35,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "a market maker pulls its quotes on a CEX; the shock reaches a DEX through its oracle and arbitrageurs (1,000 agents, two venues)",
         include_str!("../scenarios/two-venue-contagion.toml"),
     ),
+    (
+        "rmsc04-shape",
+        "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
+        include_str!("../scenarios/rmsc04-shape.toml"),
+    ),
 ];
 
 /// One problem in a scenario file.

@@ -151,6 +151,9 @@ pub(crate) struct RawAgent {
     pub(crate) market_b: Option<String>,
     pub(crate) clip_usd: Option<f64>,
     pub(crate) max_position_usd: Option<f64>,
+    // Value trader.
+    pub(crate) observation_noise: Option<f64>,
+    pub(crate) margin: Option<f64>,
     // Momentum bot.
     pub(crate) lookback_s: Option<f64>,
     pub(crate) threshold: Option<f64>,
@@ -259,6 +262,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "slippage",
         ],
     ),
+    ("value", &["mean_interval_s", "size_usd", "observation_noise", "margin"]),
 ];
 
 /// Required fields per kind.
@@ -268,6 +272,7 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ("noise", &["mean_interval_s", "size_usd"]),
     ("momentum", &["lookback_s", "threshold", "notional_usd", "hold_s"]),
     ("arbitrageur", &["venue_b", "market_b", "threshold", "clip_usd", "max_position_usd"]),
+    ("value", &["mean_interval_s", "size_usd"]),
 ];
 
 fn set_fields(a: &RawAgent) -> Vec<&'static str> {
@@ -290,6 +295,8 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         market_b,
         clip_usd,
         max_position_usd,
+        observation_noise,
+        margin,
         long_bias,
         leverage,
         notional_usd,
