@@ -158,6 +158,8 @@ pub struct MarketView {
     pub quote_per_tick_lot: i64,
     /// Accounts with a position.
     pub holder_count: usize,
+    /// The last funding rate paid (per interval; positive: longs paid shorts).
+    pub funding_rate: cascade_num::Ppb,
 }
 
 fn rejected(command: &Command, reason: RejectReason) -> Event {
@@ -331,6 +333,7 @@ impl Engine {
             short_open_interest: m.short_open_interest,
             quote_per_tick_lot: m.quote_per_tick_lot,
             holder_count: m.holders.len(),
+            funding_rate: m.last_funding_rate,
         })
     }
 

@@ -644,7 +644,7 @@ impl World {
             depth_5pct_usd: depth(500),
             open_interest: oi * v.lot_base[m],
             open_interest_usd: mark.map_or(0.0, |p| oi * p.get() as f64 * qptl),
-            funding_rate: 0.0,
+            funding_rate: view.funding_rate.get() as f64 / 1e9,
             liquidated_long_usd: acc.liquidated_long_usd,
             liquidated_short_usd: acc.liquidated_short_usd,
             insurance_fund_usd: equity(AccountId::INSURANCE_FUND),
