@@ -191,6 +191,7 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                 order_latency_ns: ms(a.order_latency_ms),
                 jitter_ns: ms(a.jitter_ms),
                 data_latency_ns: ms(a.data_latency_ms),
+                commands_per_s_max: a.commands_per_s_max,
                 deposits: match &a.venue_b {
                     // An arbitrageur splits its capital between its two venues.
                     Some(vb) => {

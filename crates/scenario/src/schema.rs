@@ -119,6 +119,8 @@ pub(crate) struct RawAgent {
     pub(crate) data_latency_ms: f64,
     #[serde(default)]
     pub(crate) jitter_ms: f64,
+    #[serde(default)]
+    pub(crate) commands_per_s_max: Option<u32>,
     // Market maker.
     pub(crate) levels: Option<u32>,
     pub(crate) half_spread_bps: Option<f64>,
@@ -782,6 +784,36 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
     }
     for (i, t) in raw.timeline.iter().enumerate() {
         let line = |f: &str| line_of(text, "timeline", Some(i), Some(f));
+        if t.at_s < 0.0 || t.at_s > raw.duration_s as f64 {
+            p(
+                line("at_s"),
+                format!("timeline[{i}].at_s"),
+                format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s),
+                None,
+            );
+        }
+        if let Some(n) = t.group.strip_prefix("oracle:") {
+            if n.parse::<usize>().map_or(true, |n| n >= raw.oracles.len()) {
+                p(
+                    line("group"),
+                    format!("timeline[{i}].group"),
+                    format!("`{}` names no oracle", t.group),
+                    Some(format!(
+                        "oracles are numbered from 0 in file order; this scenario has {}",
+                        raw.oracles.len()
+                    )),
+                );
+            }
+            if t.signal != "outage" && t.signal != "restore" {
+                p(
+                    line("signal"),
+                    format!("timeline[{i}].signal"),
+                    format!("oracles understand `outage` and `restore`, not `{}`", t.signal),
+                    None,
+                );
+            }
+            continue;
+        }
         if !raw.agents.iter().any(|a| a.group == t.group) {
             p(
                 line("group"),
@@ -791,14 +823,6 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                     "groups: {}",
                     raw.agents.iter().map(|a| a.group.as_str()).collect::<Vec<_>>().join(", ")
                 )),
-            );
-        }
-        if t.at_s < 0.0 || t.at_s > raw.duration_s as f64 {
-            p(
-                line("at_s"),
-                format!("timeline[{i}].at_s"),
-                format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s),
-                None,
             );
         }
         const SIGNALS: &[&str] = &[

@@ -116,3 +116,39 @@ fn includes_merge_and_override() {
     let err = load(cyclic, "self.toml", &mut resolve).unwrap_err().to_string();
     assert!(err.contains("deeper than"), "{err}");
 }
+
+/// An oracle outage freezes the venue's oracle; rate limits drop commands and count them.
+#[test]
+fn oracle_outage_and_rate_limits() {
+    let child = "include = \"builtin:thin-book-flash-crash\"\nduration_s = 700\n\n[[timeline]]\nat_s = 300\ngroup = \"oracle:0\"\nsignal = \"outage\"\n\n[[timeline]]\nat_s = 600\ngroup = \"mm-main\"\nsignal = \"pull_quotes\"\n";
+    let s = load(child, "outage.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut spec = build(&s, 3);
+    for a in &mut spec.agents {
+        a.commands_per_s_max = Some(2);
+    }
+    struct Oracles(Vec<(u64, String)>);
+    impl cascade_sim::RunSink for Oracles {
+        fn event(
+            &mut self,
+            time: cascade_num::TimeNs,
+            _: u64,
+            _: &str,
+            event: &cascade_model::Event,
+        ) {
+            if let cascade_model::Event::OraclePrice { .. } = event {
+                self.0.push((time.get() / 1_000_000_000, String::new()));
+            }
+        }
+        fn second(&mut self, _: &cascade_sim::SecondRow) {}
+    }
+    let mut sink = Oracles(Vec::new());
+    let result = cascade_sim::World::new(spec).unwrap().run(&mut sink, &mut |_| {});
+    assert!(sink.0.iter().any(|(t, _)| *t < 300));
+    assert!(!sink.0.iter().any(|(t, _)| *t > 300), "no oracle update after the outage began");
+    assert!(result.throttled_commands > 0, "the market makers send more than 2 commands a second");
+    let bad = "include = \"builtin:thin-book-flash-crash\"\n\n[[timeline]]\nat_s = 10\ngroup = \"oracle:7\"\nsignal = \"melt\"\n";
+    let err =
+        load(bad, "bad.toml", &mut cascade_scenario::builtin_resolver).unwrap_err().to_string();
+    assert!(err.contains("names no oracle") && err.contains("`outage` and `restore`"), "{err}");
+}

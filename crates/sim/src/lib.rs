@@ -83,6 +83,9 @@ pub struct AgentSpec {
     pub data_latency_ns: u64,
     /// Collateral deposited on each venue at the start: `(venue, amount)`.
     pub deposits: Vec<(VenueIndex, Quote)>,
+    /// Most commands the agent may send per simulated second; more are dropped and counted
+    /// (an exchange's rate limit). None: unlimited.
+    pub commands_per_s_max: Option<u32>,
 }
 
 /// A venue in the world.
@@ -167,6 +170,8 @@ pub struct RunResult {
     pub observed_steps: u64,
     /// The first broken invariant the observer reported (the run stopped there).
     pub observer_error: Option<String>,
+    /// Commands dropped by agents' rate limits.
+    pub throttled_commands: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -190,6 +195,9 @@ enum Call<'a> {
 
 struct AgentSlot {
     group: String,
+    commands_per_s_max: Option<u32>,
+    /// (second, commands sent in it) for the rate limit.
+    window: (u64, u32),
     account: AccountId,
     order_latency_ns: u64,
     jitter_ns: u64,
@@ -240,6 +248,9 @@ pub struct World {
     observer_error: Option<String>,
     /// System funding, accounts and deposits, applied at time zero when the run starts.
     setup: Vec<(VenueIndex, Command)>,
+    throttled: u64,
+    /// Oracles currently in an outage (no updates reach their venue).
+    oracle_down: Vec<bool>,
 }
 
 fn decimal_f64(d: Decimal) -> f64 {
@@ -292,7 +303,10 @@ impl World {
             observed_steps: 0,
             observer_error: None,
             setup: Vec::new(),
+            throttled: 0,
+            oracle_down: Vec::new(),
         };
+        world.oracle_down = vec![false; world.oracles.len()];
         let mut setup: Vec<(VenueIndex, Command)> = Vec::new();
         for (vi, v) in spec.venues.iter().enumerate() {
             if v.insurance_fund.is_positive() {
@@ -321,6 +335,8 @@ impl World {
             }
             world.slots.push(AgentSlot {
                 group: a.group,
+                commands_per_s_max: a.commands_per_s_max,
+                window: (0, 0),
                 account,
                 order_latency_ns: a.order_latency_ns,
                 jitter_ns: a.jitter_ns,
@@ -405,6 +421,15 @@ impl World {
                 }
                 Item::Timeline(i) => {
                     let entry = self.timeline[i].clone();
+                    // `oracle:N` addresses the N-th oracle: an outage stops its updates.
+                    if let Some(n) =
+                        entry.group.strip_prefix("oracle:").and_then(|n| n.parse::<usize>().ok())
+                    {
+                        if let Some(down) = self.oracle_down.get_mut(n) {
+                            *down = entry.signal.name == "outage";
+                        }
+                        continue;
+                    }
                     for a in 0..self.agents.len() {
                         if self.slots[a].group == entry.group {
                             self.call_agent(a, Call::Signal(&entry.signal));
@@ -420,6 +445,7 @@ impl World {
             summary: self.collector.finish(),
             observed_steps: self.observed_steps,
             observer_error: self.observer_error,
+            throttled_commands: self.throttled,
         }
     }
 
@@ -454,6 +480,17 @@ impl World {
                 Action::WakeAt(at) => self.push(*at, Item::Wake(i)),
                 Action::Send { venue, command } => {
                     let slot = &mut self.slots[i];
+                    if let Some(max) = slot.commands_per_s_max {
+                        let second = self.now.get() / TimeNs::SECOND;
+                        if slot.window.0 != second {
+                            slot.window = (second, 0);
+                        }
+                        if slot.window.1 >= max {
+                            self.throttled += 1;
+                            continue;
+                        }
+                        slot.window.1 += 1;
+                    }
                     let jitter =
                         if slot.jitter_ns > 0 { slot.rng.below(slot.jitter_ns) } else { 0 };
                     let at = TimeNs(self.now.get() + slot.order_latency_ns + jitter);
@@ -513,6 +550,11 @@ impl World {
 
     fn update_oracle(&mut self, i: usize, sink: &mut dyn RunSink) {
         let spec = self.oracles[i].clone();
+        if self.oracle_down[i] {
+            let next = TimeNs(self.now.get() + spec.interval_ns);
+            self.push(next, Item::Oracle(i));
+            return;
+        }
         let tick = self.venues[spec.venue].tick_usd[spec.market.index()];
         let mut quotes: Vec<(f64, u32)> = Vec::new();
         for (source, weight) in &spec.sources {
