@@ -85,6 +85,16 @@ fn hash_account(h: &mut StateHasher, a: &Account) {
 }
 
 fn hash_market(h: &mut StateHasher, engine: &Engine, m: &MarketState) {
+    h.u64(u64::from(m.halted));
+    h.u64(m.spec.tiers.len() as u64);
+    for t in &m.spec.tiers {
+        h.i64(t.notional_floor.get());
+        h.u64(u64::from(t.max_leverage));
+        h.i64(t.initial_rate.get());
+        h.i64(t.maintenance_rate.get());
+        h.i64(t.deduction.get());
+    }
+    h.u64(u64::from(m.spec.default_leverage));
     h.opt(m.oracle.map(|p| p.get()));
     h.opt(m.mark.map(|p| p.get()));
     h.opt(m.external_mid.map(|p| p.get()));

@@ -195,6 +195,7 @@ impl Engine {
             markets.push(MarketState {
                 id: MarketId(u16::try_from(i).expect("validated market count")),
                 spec: spec.clone(),
+                halted: false,
                 quote_per_tick_lot: qptl,
                 book: Book::new(),
                 oracle: None,
@@ -285,6 +286,8 @@ impl Engine {
             }
             Command::SetOracle { market, price } => self.set_oracle(*market, *price, out),
             Command::SetExternalMid { market, price } => self.set_external_mid(*market, *price),
+            Command::SetHalted { market, halted } => self.set_halted(*market, *halted, out),
+            Command::SetMarginTiers { market, tiers } => self.set_margin_tiers(*market, tiers, out),
             Command::Tick => Ok(()),
         };
         if let Err(reason) = result {
@@ -527,6 +530,64 @@ impl Engine {
             }
         }
         self.markets[m].external_mid = price;
+        Ok(())
+    }
+
+    fn set_halted(
+        &mut self,
+        market: MarketId,
+        halted: bool,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let m = self.market_index(market)?;
+        self.markets[m].halted = halted;
+        out.push(Event::MarketHalted { market, halted });
+        Ok(())
+    }
+
+    fn set_margin_tiers(
+        &mut self,
+        market: MarketId,
+        tiers: &[cascade_model::MarginTier],
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let m = self.market_index(market)?;
+        let mut spec = self.markets[m].spec.clone();
+        spec.tiers = tiers.to_vec();
+        spec.default_leverage =
+            spec.default_leverage.min(tiers.first().map_or(1, |t| t.max_leverage)).max(1);
+        if spec.validate().is_err() {
+            return Err(RejectReason::InvalidMarginTiers);
+        }
+        let first = spec.tiers[0].max_leverage;
+        self.markets[m].spec = spec;
+        out.push(Event::MarginTiersChanged {
+            market,
+            tiers: tiers.len() as u32,
+            max_leverage: first,
+        });
+        // Leverage above the new maximum is lowered; every holder is re-checked at once.
+        let holders = self.markets[m].holders.clone();
+        for a in 0..self.accounts.len() {
+            if let Some(pi) = self.accounts[a].position_index(market) {
+                let p = &mut self.accounts[a].positions[pi];
+                p.leverage = p.leverage.min(first);
+            }
+        }
+        for holder in holders {
+            let ai = holder.0 as usize;
+            if let Some(pi) = self.accounts[ai].position_index(market) {
+                // Force a fresh trigger: the old one was computed with the old tiers.
+                let old = self.accounts[ai].positions[pi].trigger.take();
+                if let Some((long, t)) = old {
+                    let mk = &mut self.markets[m];
+                    let set = if long { &mut mk.long_triggers } else { &mut mk.short_triggers };
+                    set.remove(&(t.get(), holder.0));
+                }
+            }
+            self.reindex(ai, out);
+        }
+        self.liquidation_step(out);
         Ok(())
     }
 

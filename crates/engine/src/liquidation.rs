@@ -342,6 +342,9 @@ impl Engine {
         let liq = self.config.liquidation;
         if let Some(book) = liq.book {
             for market in self.scope_markets(ai, iso) {
+                if self.markets[market.index()].halted {
+                    continue;
+                }
                 let (e, m) = self.scope_health(ai, iso);
                 if book.stop_when_maintenance_met && e >= m {
                     break;

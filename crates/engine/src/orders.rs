@@ -75,6 +75,9 @@ impl Engine {
             return Err(RejectReason::NonPositivePrice);
         }
         let market = &self.markets[m];
+        if market.halted {
+            return Err(RejectReason::MarketHalted);
+        }
         let Some(oracle) = market.oracle else { return Err(RejectReason::NoOraclePrice) };
         let account = &self.accounts[a];
         if account.state != LiquidationState::Normal

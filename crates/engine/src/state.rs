@@ -187,6 +187,8 @@ impl Account {
 pub(crate) struct MarketState {
     pub(crate) id: MarketId,
     pub(crate) spec: MarketSpec,
+    /// Trading halted (orders and amends refused; no liquidation orders into the book).
+    pub(crate) halted: bool,
     pub(crate) quote_per_tick_lot: i64,
     pub(crate) book: Book,
     pub(crate) oracle: Option<Ticks>,

@@ -222,3 +222,40 @@ fn an_isolated_position_is_liquidated_alone() {
     let after = h.engine.account(AccountId(TAKER)).unwrap();
     assert!(after.cash >= cross_before, "cross balance {} fell below {}", after.cash, cross_before);
 }
+
+#[test]
+fn halts_refuse_orders_but_allow_cancels_and_tiers_apply_to_open_positions() {
+    use cascade_model::{MarginTier, RejectReason};
+    let mut h = venue();
+    h.now(limit(1, MAKER, 0, Side::Sell, 100_010, 5_000));
+    h.now(leverage(TAKER, 0, 20));
+    h.now(market(2, TAKER, 0, Side::Buy, 100_100, 150_000 / 1_000 * 1_000));
+    h.now(limit(3, MAKER, 0, Side::Buy, 99_000, 1_000));
+    let events = h.now(Command::SetHalted { market: MarketId(0), halted: true });
+    assert_eq!(events, vec![Event::MarketHalted { market: MarketId(0), halted: true }]);
+    let before = h.engine.state_hash();
+    let events = h.now(limit(4, MAKER, 0, Side::Buy, 99_000, 1_000));
+    assert!(
+        matches!(events[..], [Event::Rejected { reason: RejectReason::MarketHalted, .. }]),
+        "{events:?}"
+    );
+    assert_eq!(h.engine.state_hash(), before);
+    let events = h.now(Command::CancelOrder { account: AccountId(MAKER), order: OrderId(3) });
+    assert!(matches!(events[..], [Event::OrderCancelled { .. }]), "{events:?}");
+    h.now(Command::SetHalted { market: MarketId(0), halted: false });
+    // Invalid tiers are refused untouched; valid tighter tiers apply to the open position now.
+    let before = h.engine.state_hash();
+    let bad = MarginTier::table(&[(Quote(0), 2, cascade_num::Ppm(600_000))]).unwrap();
+    let events = h.now(Command::SetMarginTiers { market: MarketId(0), tiers: bad });
+    assert!(
+        matches!(events[..], [Event::Rejected { reason: RejectReason::InvalidMarginTiers, .. }]),
+        "{events:?}"
+    );
+    assert_eq!(h.engine.state_hash(), before);
+    let maintenance_before = h.engine.account(AccountId(TAKER)).unwrap().maintenance;
+    let tight = MarginTier::table(&[(Quote(0), 5, cascade_num::Ppm(100_000))]).unwrap();
+    h.now(Command::SetMarginTiers { market: MarketId(0), tiers: tight });
+    let view = h.engine.account(AccountId(TAKER)).unwrap();
+    assert!(view.maintenance > maintenance_before, "{} vs {maintenance_before}", view.maintenance);
+    assert!(view.positions[0].leverage <= 5, "leverage lowered to the new maximum");
+}

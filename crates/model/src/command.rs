@@ -114,6 +114,22 @@ pub enum Command {
         /// The price, or None to clear it.
         price: Option<Ticks>,
     },
+    /// Halt or reopen trading in a market (a circuit breaker or an exchange halt): while halted,
+    /// new orders and amends are refused and liquidations do not send orders into its book.
+    SetHalted {
+        /// The market.
+        market: MarketId,
+        /// True to halt, false to reopen.
+        halted: bool,
+    },
+    /// Replace a market's margin tiers; the new requirements apply to existing positions at once
+    /// (as Binance did to ACT on 2025-04-01).
+    SetMarginTiers {
+        /// The market.
+        market: MarketId,
+        /// The new tiers (validated like a market specification).
+        tiers: Vec<crate::market::MarginTier>,
+    },
     /// Advance time only: runs mark updates, funding samples and payments that fall due.
     Tick,
 }
@@ -131,7 +147,11 @@ impl Command {
             | Command::CancelOrder { account, .. }
             | Command::AmendOrder { account, .. } => Some(*account),
             Command::PlaceOrder(order) => Some(order.account),
-            Command::SetOracle { .. } | Command::SetExternalMid { .. } | Command::Tick => None,
+            Command::SetOracle { .. }
+            | Command::SetExternalMid { .. }
+            | Command::SetHalted { .. }
+            | Command::SetMarginTiers { .. }
+            | Command::Tick => None,
         }
     }
 }

@@ -62,6 +62,10 @@ pub enum RejectReason {
     SystemAccount,
     /// The market has no oracle price yet, so margin cannot be computed.
     NoOraclePrice,
+    /// Trading in the market is halted.
+    MarketHalted,
+    /// New margin tiers fail validation (see `MarketSpec::validate`).
+    InvalidMarginTiers,
 }
 
 /// Why a resting or incoming order was cancelled.
@@ -234,6 +238,22 @@ pub enum Event {
         market: MarketId,
         /// The price.
         price: Ticks,
+    },
+    /// Trading in a market was halted or reopened.
+    MarketHalted {
+        /// The market.
+        market: MarketId,
+        /// True when halted.
+        halted: bool,
+    },
+    /// A market's margin tiers were replaced; existing positions are margined by them at once.
+    MarginTiersChanged {
+        /// The market.
+        market: MarketId,
+        /// Number of tiers now.
+        tiers: u32,
+        /// Maximum leverage of the first tier now.
+        max_leverage: u32,
     },
     /// New mark price.
     MarkPrice {

@@ -13,7 +13,36 @@ use cascade_sim::{
     VenueSpec, WorldSpec,
 };
 
-use crate::schema::RawAgent;
+use crate::schema::{RawAgent, RawTier};
+
+/// A margin tier table from scenario rows (deductions derived, then validated).
+pub(crate) fn tier_table(rows: &[RawTier]) -> Result<Vec<cascade_model::MarginTier>, String> {
+    let mut table = Vec::with_capacity(rows.len());
+    for r in rows {
+        let floor = Quote::from_decimal(r.floor.0).map_err(|e| e.to_string())?;
+        let mmr = r.maintenance_rate.0.to_scaled(6).map_err(|e| e.to_string())?;
+        let mmr = cascade_num::Ppm(
+            i64::try_from(mmr).map_err(|_| "maintenance_rate out of range".to_string())?,
+        );
+        table.push((floor, r.max_leverage, mmr));
+    }
+    let tiers = cascade_model::MarginTier::table(&table).map_err(|e| e.to_string())?;
+    let probe = cascade_model::MarketSpec {
+        symbol: "tiers".into(),
+        tick_size: cascade_num::Decimal::new(1, 0).expect("valid"),
+        lot_size: cascade_num::Decimal::new(1, 0).expect("valid"),
+        min_notional: Quote::ZERO,
+        tiers: tiers.clone(),
+        oi_scaled_margin: None,
+        maker_fee: cascade_num::Ppm(0),
+        taker_fee: cascade_num::Ppm(0),
+        impact_notional: Quote(1),
+        price_band: None,
+        default_leverage: 1,
+    };
+    probe.validate().map_err(|e| e.to_string().replace("market `tiers`: ", ""))?;
+    Ok(tiers)
+}
 use crate::Scenario;
 
 fn ms(v: f64) -> u64 {
@@ -209,10 +238,33 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
             });
         }
     }
+    let mut scheduled = Vec::new();
+    for t in &s.raw.timeline {
+        let Some(venue) = t.group.strip_prefix("venue:") else { continue };
+        let vi = s.raw.venues.iter().position(|v| v.name == venue).expect("validated venue");
+        let at = TimeNs((t.at_s * 1e9) as u64);
+        let markets: Vec<MarketId> = match &t.market {
+            Some(m) => vec![place(s, venue, m).market],
+            None => (0..s.venues[vi].markets.len()).map(|m| MarketId(m as u16)).collect(),
+        };
+        for market in markets {
+            let command = match t.signal.as_str() {
+                "halt" => cascade_model::Command::SetHalted { market, halted: true },
+                "reopen" => cascade_model::Command::SetHalted { market, halted: false },
+                _ => cascade_model::Command::SetMarginTiers {
+                    market,
+                    tiers: tier_table(t.tiers.as_deref().unwrap_or_default())
+                        .expect("validated tiers"),
+                },
+            };
+            scheduled.push((at, vi, command));
+        }
+    }
     let timeline = s
         .raw
         .timeline
         .iter()
+        .filter(|t| !t.group.starts_with("venue:"))
         .map(|t| TimelineEntry {
             at: TimeNs((t.at_s * 1e9) as u64),
             group: t.group.clone(),
@@ -233,5 +285,6 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
         timeline,
         snapshot_interval_ns: s.raw.snapshot_interval_ms * 1_000_000,
         primary,
+        scheduled,
     }
 }

@@ -170,6 +170,20 @@ pub(crate) struct RawTimeline {
     pub(crate) signal: String,
     #[serde(default)]
     pub(crate) value: Option<String>,
+    /// For `venue:NAME` entries: the market a halt or a tier change applies to (all if absent).
+    #[serde(default)]
+    pub(crate) market: Option<String>,
+    /// For `margin_tiers`: the new tiers.
+    #[serde(default)]
+    pub(crate) tiers: Option<Vec<RawTier>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTier {
+    pub(crate) floor: ExactDecimal,
+    pub(crate) max_leverage: u32,
+    pub(crate) maintenance_rate: ExactDecimal,
 }
 
 /// A validated scenario, ready to build.
@@ -791,6 +805,40 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                 format!("{} is outside the run (0 to {} s)", t.at_s, raw.duration_s),
                 None,
             );
+        }
+        if let Some(venue) = t.group.strip_prefix("venue:") {
+            let Some(vi) = raw.venues.iter().position(|v| v.name == venue) else {
+                p(
+                    line("group"),
+                    format!("timeline[{i}].group"),
+                    format!("`{}` names no venue", t.group),
+                    None,
+                );
+                continue;
+            };
+            if let (Some(m), Some(config)) = (&t.market, venues.get(vi)) {
+                if !config.markets.iter().any(|s| &s.symbol == m) {
+                    p(
+                        line("market"),
+                        format!("timeline[{i}].market"),
+                        format!("venue `{venue}` has no market `{m}`"),
+                        None,
+                    );
+                }
+            }
+            match t.signal.as_str() {
+                "halt" | "reopen" => {}
+                "margin_tiers" => match &t.tiers {
+                    None => p(line("signal"), format!("timeline[{i}].tiers"), "margin_tiers needs tiers".into(), Some("tiers = [{ floor = \"0\", max_leverage = 20, maintenance_rate = \"0.025\" }]".into())),
+                    Some(tiers) => {
+                        if let Err(e) = crate::build::tier_table(tiers) {
+                            p(line("tiers"), format!("timeline[{i}].tiers"), e, None);
+                        }
+                    }
+                },
+                other => p(line("signal"), format!("timeline[{i}].signal"), format!("venues understand `halt`, `reopen` and `margin_tiers`, not `{other}`"), None),
+            }
+            continue;
         }
         if let Some(n) = t.group.strip_prefix("oracle:") {
             if n.parse::<usize>().map_or(true, |n| n >= raw.oracles.len()) {

@@ -152,3 +152,83 @@ fn oracle_outage_and_rate_limits() {
         load(bad, "bad.toml", &mut cascade_scenario::builtin_resolver).unwrap_err().to_string();
     assert!(err.contains("names no oracle") && err.contains("`outage` and `restore`"), "{err}");
 }
+
+/// Venue events on the timeline: a halt stops trading; tightened margin tiers applied to existing
+/// positions liquidate the ones they put below maintenance (the Binance ACT mechanism).
+#[test]
+fn venue_halts_and_margin_tier_changes() {
+    let child = r#"include = "builtin:thin-book-flash-crash"
+duration_s = 580
+
+[[timeline]]
+at_s = 520
+group = "venue:perp-dex"
+signal = "margin_tiers"
+market = "ALT-PERP"
+tiers = [{ floor = "0", max_leverage = 3, maintenance_rate = "0.15" }]
+
+[[timeline]]
+at_s = 560
+group = "venue:perp-dex"
+signal = "halt"
+"#;
+    let s = load(child, "tiers.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    struct Seen {
+        tiers_changed_s: Option<u64>,
+        liquidations_after: u64,
+        halted_s: Option<u64>,
+        orders_after_halt: u64,
+        halted_rejections: u64,
+    }
+    impl cascade_sim::RunSink for Seen {
+        fn event(
+            &mut self,
+            time: cascade_num::TimeNs,
+            _: u64,
+            _: &str,
+            event: &cascade_model::Event,
+        ) {
+            use cascade_model::{Event, RejectReason};
+            let t = time.get() / 1_000_000_000;
+            match event {
+                Event::MarginTiersChanged { .. } => self.tiers_changed_s = Some(t),
+                Event::LiquidationStarted { .. } if self.tiers_changed_s.is_some() => {
+                    self.liquidations_after += 1
+                }
+                Event::MarketHalted { halted: true, .. } => self.halted_s = Some(t),
+                Event::OrderAccepted { account, .. }
+                    if self.halted_s.is_some() && !account.is_system() =>
+                {
+                    self.orders_after_halt += 1
+                }
+                Event::Rejected { reason: RejectReason::MarketHalted, .. } => {
+                    self.halted_rejections += 1
+                }
+                _ => {}
+            }
+        }
+        fn second(&mut self, _: &cascade_sim::SecondRow) {}
+    }
+    let mut seen = Seen {
+        tiers_changed_s: None,
+        liquidations_after: 0,
+        halted_s: None,
+        orders_after_halt: 0,
+        halted_rejections: 0,
+    };
+    cascade_sim::World::new(build(&s, 5)).unwrap().run(&mut seen, &mut |_| {});
+    assert_eq!(seen.tiers_changed_s, Some(520));
+    assert!(
+        seen.liquidations_after > 10,
+        "3x max leverage with 15% maintenance liquidates the 5–10x longs: {}",
+        seen.liquidations_after
+    );
+    assert_eq!(seen.halted_s, Some(560));
+    assert_eq!(seen.orders_after_halt, 0, "no order is accepted while halted");
+    assert!(seen.halted_rejections > 0);
+    let bad = "include = \"builtin:thin-book-flash-crash\"\n\n[[timeline]]\nat_s = 10\ngroup = \"venue:perp-dex\"\nsignal = \"margin_tiers\"\ntiers = [{ floor = \"0\", max_leverage = 3, maintenance_rate = \"0.5\" }]\n";
+    let err =
+        load(bad, "bad.toml", &mut cascade_scenario::builtin_resolver).unwrap_err().to_string();
+    assert!(err.contains("timeline[0].tiers") && err.contains("maintenance_rate"), "{err}");
+}

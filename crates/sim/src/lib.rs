@@ -121,6 +121,9 @@ pub struct WorldSpec {
     pub snapshot_interval_ns: u64,
     /// The market whose price the summary follows: `(venue, market)`.
     pub primary: (VenueIndex, MarketId),
+    /// Venue commands the scenario schedules (exchange halts, margin-tier changes): labelled
+    /// exogenous events, applied at their time.
+    pub scheduled: Vec<(TimeNs, VenueIndex, Command)>,
 }
 
 /// Receives the run's outputs as they happen.
@@ -184,6 +187,7 @@ enum Item {
     Snapshot,
     Second,
     Timeline(usize),
+    Scheduled(usize),
 }
 
 /// Why an agent is called.
@@ -251,6 +255,7 @@ pub struct World {
     throttled: u64,
     /// Oracles currently in an outage (no updates reach their venue).
     oracle_down: Vec<bool>,
+    scheduled: Vec<(TimeNs, VenueIndex, Command)>,
 }
 
 fn decimal_f64(d: Decimal) -> f64 {
@@ -305,6 +310,7 @@ impl World {
             setup: Vec::new(),
             throttled: 0,
             oracle_down: Vec::new(),
+            scheduled: spec.scheduled,
         };
         world.oracle_down = vec![false; world.oracles.len()];
         let mut setup: Vec<(VenueIndex, Command)> = Vec::new();
@@ -379,6 +385,10 @@ impl World {
             let at = self.timeline[i].at;
             self.push(at, Item::Timeline(i));
         }
+        for i in 0..self.scheduled.len() {
+            let at = self.scheduled[i].0;
+            self.push(at, Item::Scheduled(i));
+        }
         // Agents start after the first oracle prices and snapshot exist.
         for i in 0..self.agents.len() {
             self.push(TimeNs(1), Item::Start(i));
@@ -418,6 +428,10 @@ impl World {
                     progress(self.now);
                     let next = TimeNs(self.now.get() + TimeNs::SECOND);
                     self.push(next, Item::Second);
+                }
+                Item::Scheduled(i) => {
+                    let (_, vi, command) = self.scheduled[i].clone();
+                    self.apply(vi, &command, sink);
                 }
                 Item::Timeline(i) => {
                     let entry = self.timeline[i].clone();
