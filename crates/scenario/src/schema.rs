@@ -76,6 +76,10 @@ pub(crate) struct RawReference {
     pub(crate) jump_stdev: f64,
     #[serde(default)]
     pub(crate) points: Vec<[f64; 2]>,
+    /// A CSV file of `seconds,price` rows (a header row is allowed) for the `series` model,
+    /// resolved like an include (relative to the scenario file).
+    #[serde(default)]
+    pub(crate) points_csv: Option<String>,
     pub(crate) step_ms: u64,
     #[serde(default)]
     pub(crate) shocks: Vec<RawShock>,
@@ -481,9 +485,78 @@ pub(crate) fn load(
             )])
         })?
     };
+    let mut raw = raw;
+    if let Some(r) = raw.reference.as_mut() {
+        if let Some(csv) = r.points_csv.clone() {
+            let (data, data_file) = resolve(&csv).map_err(|e| {
+                Problems(vec![problem(
+                    file,
+                    None,
+                    Some("reference.points_csv".into()),
+                    format!("cannot read `{csv}`: {e}"),
+                    None,
+                )])
+            })?;
+            r.points = parse_points_csv(&data, &data_file)?;
+        }
+    }
     let venues = validate(&raw, text, file)?;
     let resolved = toml::to_string(&table).unwrap_or_else(|_| text.to_string());
     Ok(Scenario { raw, venues, resolved, file: file.to_string() })
+}
+
+/// Parses `seconds,price` rows; a first row that is not numeric is a header. Times must not
+/// decrease and prices must be positive; every bad row is reported with its line.
+fn parse_points_csv(data: &str, file: &str) -> Result<Vec<[f64; 2]>, Problems> {
+    let mut points = Vec::new();
+    let mut problems = Vec::new();
+    for (n, line) in data.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed = match fields.as_slice() {
+            [t, p] => t.parse::<f64>().ok().zip(p.parse::<f64>().ok()),
+            _ => None,
+        };
+        match parsed {
+            Some((t, p)) if t.is_finite() && p.is_finite() && p > 0.0 && t >= 0.0 => {
+                if points.last().is_some_and(|last: &[f64; 2]| last[0] > t) {
+                    problems.push(problem(
+                        file,
+                        Some(n + 1),
+                        None,
+                        format!("time {t} goes backwards"),
+                        Some("rows must be in time order".into()),
+                    ));
+                }
+                points.push([t, p]);
+            }
+            None if n == 0 => {}
+            _ => problems.push(problem(
+                file,
+                Some(n + 1),
+                None,
+                format!("`{line}` is not `seconds,price` with a positive price"),
+                Some("for example `60,1843.25`".into()),
+            )),
+        }
+    }
+    if points.is_empty() && problems.is_empty() {
+        problems.push(problem(
+            file,
+            None,
+            None,
+            "no data rows",
+            Some("rows of `seconds,price`".into()),
+        ));
+    }
+    if problems.is_empty() {
+        Ok(points)
+    } else {
+        Err(Problems(problems))
+    }
 }
 
 fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig>, Problems> {

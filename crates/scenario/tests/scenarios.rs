@@ -232,3 +232,62 @@ signal = "halt"
         load(bad, "bad.toml", &mut cascade_scenario::builtin_resolver).unwrap_err().to_string();
     assert!(err.contains("timeline[0].tiers") && err.contains("maintenance_rate"), "{err}");
 }
+
+/// The auditor checks every engine step of every built-in scenario (shortened to 15 simulated
+/// minutes, past the default scenario's shock at 600 s, to keep the suite fast).
+#[test]
+fn every_builtin_run_passes_the_audit() {
+    struct Audit(Vec<cascade_audit::Auditor>);
+    impl cascade_sim::StepObserver for Audit {
+        fn step(
+            &mut self,
+            venue: usize,
+            command: &cascade_model::Command,
+            events: &[cascade_model::Event],
+            engine: &cascade_engine::Engine,
+        ) -> Result<(), String> {
+            self.0[venue].observe(command, events, engine).map_err(|e| e.to_string())
+        }
+    }
+    for (name, _, _) in BUILTIN {
+        let child = format!("include = \"builtin:{name}\"\nduration_s = 900\n");
+        let s = load(&child, "short.toml", &mut cascade_scenario::builtin_resolver)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let spec = build(&s, s.seed());
+        let auditors = spec.venues.iter().map(|v| cascade_audit::Auditor::new(&v.config)).collect();
+        let mut world = cascade_sim::World::new(spec).unwrap();
+        world.observe(Box::new(Audit(auditors)));
+        let result = world.run(&mut cascade_sim::NullSink, &mut |_| {});
+        assert_eq!(result.observer_error, None, "{name}");
+        assert!(result.observed_steps > 1_000, "{name}: {} steps", result.observed_steps);
+    }
+}
+
+/// A recorded reference path from a CSV file, resolved like an include; bad rows are reported
+/// with their line.
+#[test]
+fn reference_series_from_csv() {
+    let child = "include = \"builtin:thin-book-flash-crash\"\nduration_s = 120\ntimeline = []\n\n[reference]\nmodel = \"series\"\nstart_price = 1.0\npoints_csv = \"path.csv\"\nstep_ms = 1000\n";
+    let mut resolve = |name: &str| -> Result<(String, String), String> {
+        match name {
+            "path.csv" => Ok(("seconds,price\n0,1.0\n30,0.9\n60,0.8\n".into(), "path.csv".into())),
+            other => cascade_scenario::builtin_resolver(other),
+        }
+    };
+    let s = load(child, "csv.toml", &mut resolve).unwrap_or_else(|e| panic!("{e}"));
+    let mut spec = build(&s, 1);
+    let (path, step) = spec.reference.as_mut().unwrap();
+    assert_eq!(*step, 1_000_000_000);
+    assert_eq!(path.step(45.0, 1.0), 0.9);
+    let mut bad = |name: &str| -> Result<(String, String), String> {
+        match name {
+            "path.csv" => Ok(("0,1.0\n30,abc\n40,0.5\n20,0.5\n".into(), "path.csv".into())),
+            other => cascade_scenario::builtin_resolver(other),
+        }
+    };
+    let err = load(child, "csv.toml", &mut bad).unwrap_err().to_string();
+    assert!(
+        err.contains("path.csv:2") && err.contains("path.csv:4: time 20 goes backwards"),
+        "{err}"
+    );
+}
