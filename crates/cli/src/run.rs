@@ -12,7 +12,7 @@ use cascade_engine::Engine;
 use cascade_model::{Command, Event, VenueConfig};
 use cascade_num::TimeNs;
 use cascade_output::{write_json_atomic, write_text_atomic, EventRow, RunWriter, TimeseriesRow};
-use cascade_sim::{RunSink, SecondRow, StepObserver, Summary, VenueIndex, World};
+use cascade_sim::{decimal_f64, RunSink, SecondRow, StepObserver, Summary, VenueIndex, World};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
@@ -52,10 +52,6 @@ struct MarketMeta {
     tick: f64,
     lot: f64,
     quote_per_tick_lot: f64,
-}
-
-fn decimal_f64(d: cascade_num::Decimal) -> f64 {
-    d.mantissa() as f64 / 10f64.powi(d.scale() as i32)
 }
 
 fn meta(config: &VenueConfig) -> Vec<MarketMeta> {

@@ -258,7 +258,8 @@ pub struct World {
     scheduled: Vec<(TimeNs, VenueIndex, Command)>,
 }
 
-fn decimal_f64(d: Decimal) -> f64 {
+/// An exact decimal as an `f64`, for display and agent arithmetic (never for engine state).
+pub fn decimal_f64(d: Decimal) -> f64 {
     d.mantissa() as f64 / 10f64.powi(d.scale() as i32)
 }
 
