@@ -180,7 +180,7 @@ impl Auditor {
     /// The first broken invariant.
     pub fn observe(
         &mut self,
-        _command: &Command,
+        command: &Command,
         events: &[Event],
         engine: &Engine,
     ) -> Result<(), AuditError> {
@@ -189,6 +189,13 @@ impl Auditor {
         for event in events {
             self.fold(event)?;
             match event {
+                Event::MarginTiersChanged { market, .. } => {
+                    // The command carries the new table; maintenance is recomputed with it.
+                    if let Command::SetMarginTiers { tiers, .. } = command {
+                        self.tiers[market.index()] = tiers.clone();
+                    }
+                    self.everyone = true;
+                }
                 Event::MarkPrice { .. } | Event::OraclePrice { .. } | Event::FundingPaid { .. } => {
                     self.everyone = true
                 }

@@ -3,6 +3,28 @@
 
 use cascade_scenario::{build, load, load_builtin, BUILTIN, DEFAULT_SCENARIO};
 
+/// The auditor as a step observer, one shadow ledger per venue.
+struct Audit(Vec<cascade_audit::Auditor>);
+
+impl cascade_sim::StepObserver for Audit {
+    fn step(
+        &mut self,
+        venue: usize,
+        command: &cascade_model::Command,
+        events: &[cascade_model::Event],
+        engine: &cascade_engine::Engine,
+    ) -> Result<(), String> {
+        self.0[venue].observe(command, events, engine).map_err(|e| e.to_string())
+    }
+}
+
+fn audited(spec: cascade_sim::WorldSpec) -> cascade_sim::World {
+    let auditors = spec.venues.iter().map(|v| cascade_audit::Auditor::new(&v.config)).collect();
+    let mut world = cascade_sim::World::new(spec).unwrap();
+    world.observe(Box::new(Audit(auditors)));
+    world
+}
+
 fn no_includes(name: &str) -> Result<(String, String), String> {
     Err(format!("no include `{name}` in this test"))
 }
@@ -217,7 +239,8 @@ signal = "halt"
         orders_after_halt: 0,
         halted_rejections: 0,
     };
-    cascade_sim::World::new(build(&s, 5)).unwrap().run(&mut seen, &mut |_| {});
+    let result = audited(build(&s, 5)).run(&mut seen, &mut |_| {});
+    assert_eq!(result.observer_error, None);
     assert_eq!(seen.tiers_changed_s, Some(520));
     assert!(
         seen.liquidations_after > 10,
@@ -237,27 +260,11 @@ signal = "halt"
 /// minutes, past the default scenario's shock at 600 s, to keep the suite fast).
 #[test]
 fn every_builtin_run_passes_the_audit() {
-    struct Audit(Vec<cascade_audit::Auditor>);
-    impl cascade_sim::StepObserver for Audit {
-        fn step(
-            &mut self,
-            venue: usize,
-            command: &cascade_model::Command,
-            events: &[cascade_model::Event],
-            engine: &cascade_engine::Engine,
-        ) -> Result<(), String> {
-            self.0[venue].observe(command, events, engine).map_err(|e| e.to_string())
-        }
-    }
     for (name, _, _) in BUILTIN {
         let child = format!("include = \"builtin:{name}\"\nduration_s = 900\n");
         let s = load(&child, "short.toml", &mut cascade_scenario::builtin_resolver)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        let spec = build(&s, s.seed());
-        let auditors = spec.venues.iter().map(|v| cascade_audit::Auditor::new(&v.config)).collect();
-        let mut world = cascade_sim::World::new(spec).unwrap();
-        world.observe(Box::new(Audit(auditors)));
-        let result = world.run(&mut cascade_sim::NullSink, &mut |_| {});
+        let result = audited(build(&s, s.seed())).run(&mut cascade_sim::NullSink, &mut |_| {});
         assert_eq!(result.observer_error, None, "{name}");
         assert!(result.observed_steps > 1_000, "{name}: {} steps", result.observed_steps);
     }
