@@ -50,6 +50,10 @@ pub(crate) struct RawVenue {
     pub(crate) insurance_fund_usd: ExactDecimal,
     #[serde(default)]
     pub(crate) vault_usd: Option<ExactDecimal>,
+    /// Keys merged over the preset file before it is parsed (same schema as the preset, e.g.
+    /// `[venues.overrides.liquidation.backstop] loss_cap = "50000"`): safeguards and variants.
+    #[serde(default)]
+    pub(crate) overrides: Option<toml::Table>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -601,8 +605,47 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             );
         }
         names.push(&v.name);
-        match cascade_venue::preset(&v.preset) {
-            Err(e) => p(line("preset"), format!("venues[{i}].preset"), e.message.clone(), None),
+        let preset = match &v.overrides {
+            None => cascade_venue::preset(&v.preset),
+            Some(over) => match cascade_venue::PRESETS.iter().find(|(n, _, _)| *n == v.preset) {
+                None => cascade_venue::preset(&v.preset),
+                Some((_, preset_file, text)) => {
+                    let mut table: toml::Table =
+                        toml::from_str(text).expect("built-in presets parse");
+                    merge(&mut table, over.clone());
+                    let merged = toml::to_string(&table).unwrap_or_default();
+                    cascade_venue::parse(
+                        &merged,
+                        &format!("{preset_file} with venues[{i}].overrides"),
+                    )
+                    .map_err(|mut e| {
+                        // Lines of the merged text mean nothing to the user; the key does.
+                        e.line = None;
+                        e
+                    })
+                }
+            },
+        };
+        match preset {
+            Err(e) => {
+                let (key, line_no) = if v.overrides.is_some()
+                    && cascade_venue::PRESETS.iter().any(|(n, _, _)| *n == v.preset)
+                {
+                    (format!("venues[{i}].overrides"), line("overrides"))
+                } else {
+                    (format!("venues[{i}].preset"), line("preset"))
+                };
+                p(
+                    line_no,
+                    key,
+                    format!(
+                        "{}{}",
+                        e.key.map(|k| format!("`{k}`: ")).unwrap_or_default(),
+                        e.message
+                    ),
+                    None,
+                )
+            }
             Ok(mut config) => {
                 if let Some(markets) = &v.markets {
                     let mut kept = Vec::new();

@@ -298,3 +298,41 @@ fn reference_series_from_csv() {
         "{err}"
     );
 }
+
+/// Preset keys can be overridden per venue (safeguard variants); bad overrides are refused with
+/// the venue parser's message.
+#[test]
+fn venue_preset_overrides() {
+    let child = r#"include = "builtin:thin-book-flash-crash"
+
+[[venues]]
+name = "perp-dex"
+preset = "hyperliquid"
+markets = ["ALT-PERP"]
+insurance_fund_usd = "100000"
+vault_usd = "150000"
+
+[venues.overrides.liquidation]
+accounts_per_step_max = 7
+
+[venues.overrides.liquidation.backstop]
+target = "vault"
+equity_below_maintenance = "0.666667"
+loss_cap = "25000"
+"#;
+    let s = load(child, "variant.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let spec = build(&s, 1);
+    let config = &spec.venues[0].config;
+    assert_eq!(config.liquidation.accounts_per_step_max, 7);
+    assert_eq!(
+        config.liquidation.backstop.unwrap().loss_cap,
+        Some(cascade_num::Quote::from_units(25_000))
+    );
+    assert_eq!(config.markets.len(), 1, "the market subset still applies");
+    let bad = child.replace("accounts_per_step_max = 7", "accounts_per_step = 7");
+    let err = load(&bad, "variant.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("venues[0].overrides") && err.contains("accounts_per_step"), "{err}");
+}
