@@ -509,10 +509,12 @@ impl Engine {
         if i128::from(amount.get()) > self.withdrawable(a) {
             return Err(RejectReason::WithdrawalExceedsFree);
         }
+        // Every check before any change: a rejection leaves the state untouched.
+        let withdrawals =
+            self.withdrawals.checked_add(amount).map_err(|_| RejectReason::ArithmeticOverflow)?;
         self.accounts[i].cash -= amount;
         self.accounts[i].contributed -= amount;
-        self.withdrawals =
-            self.withdrawals.checked_add(amount).map_err(|_| RejectReason::ArithmeticOverflow)?;
+        self.withdrawals = withdrawals;
         out.push(Event::Withdrawn { account: id, amount });
         self.reindex(i, out);
         Ok(())
