@@ -292,9 +292,23 @@ impl Auditor {
                 self.funding_dust += shadow_paid - shadow_received;
             }
             Event::LiquidationStarted { .. } => self.seen.liquidations += 1,
-            Event::LiquidationFee { account, amount, .. } => {
+            Event::LiquidationFee { account, to, amount, .. } => {
+                if to != AccountId::INSURANCE_FUND && to.is_system() {
+                    return fail(
+                        "balances-match",
+                        format!("liquidation fee of {account} paid to {to}"),
+                    );
+                }
                 self.credit(account, -i128::from(amount.get()));
-                self.credit(AccountId::INSURANCE_FUND, amount.get().into());
+                self.credit(to, amount.get().into());
+            }
+            Event::PositionSeeded { account, counterparty, market, size, price } => {
+                let quote = self.value(market, size.get().abs(), price);
+                if size.get() > 0 {
+                    self.trade(market, account, counterparty, size.get(), quote);
+                } else {
+                    self.trade(market, counterparty, account, -size.get(), quote);
+                }
             }
             Event::InsuranceFundPaid { account, amount } => {
                 self.seen.insurance_payments += 1;

@@ -88,6 +88,8 @@ pub struct Engine {
     scratch: Vec<BookEvent>,
     /// Accounts whose positions or balances changed during the current command.
     touched: Vec<u32>,
+    /// The keeper whose `Liquidate` command is being processed (it receives the fee).
+    keeper: Option<u32>,
     fault: Option<Fault>,
 }
 
@@ -237,6 +239,7 @@ impl Engine {
             adl_passes: 0,
             scratch: Vec::new(),
             touched: Vec::new(),
+            keeper: None,
             fault: None,
             config,
         })
@@ -288,6 +291,12 @@ impl Engine {
             Command::SetExternalMid { market, price } => self.set_external_mid(*market, *price),
             Command::SetHalted { market, halted } => self.set_halted(*market, *halted, out),
             Command::SetMarginTiers { market, tiers } => self.set_margin_tiers(*market, tiers, out),
+            Command::SeedPosition { account, counterparty, market, size, price } => {
+                self.seed_position(*account, *counterparty, *market, *size, *price, out)
+            }
+            Command::Liquidate { keeper, account, market } => {
+                self.keeper_liquidate(*keeper, *account, *market, out)
+            }
             Command::Tick => Ok(()),
         };
         if let Err(reason) = result {
@@ -590,6 +599,72 @@ impl Engine {
             self.reindex(ai, out);
         }
         self.liquidation_step(out);
+        Ok(())
+    }
+
+    fn seed_position(
+        &mut self,
+        account: AccountId,
+        counterparty: AccountId,
+        market: MarketId,
+        size: Lots,
+        price: Ticks,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let a = self.account_index(account)?;
+        let c = self.account_index(counterparty)?;
+        let m = self.market_index(market)?;
+        if account.is_system() || counterparty.is_system() {
+            return Err(RejectReason::SystemAccount);
+        }
+        if size.get() == 0 || size.get().abs() > limits::SIZE_LOTS_MAX {
+            return Err(RejectReason::NonPositiveSize);
+        }
+        if price.get() <= 0 || price.get() > limits::PRICE_TICKS_MAX {
+            return Err(RejectReason::NonPositivePrice);
+        }
+        if self.markets[m].oracle.is_none() {
+            return Err(RejectReason::NoOraclePrice);
+        }
+        let flat = |i: usize| {
+            self.accounts[i].position(market).is_none_or(|p| {
+                p.size.get() == 0 && p.open_buy.get() == 0 && p.open_sell.get() == 0 && !p.isolated
+            })
+        };
+        if a == c || !flat(a) || !flat(c) {
+            return Err(RejectReason::PositionNotFlat);
+        }
+        for i in [a, c] {
+            if self.accounts[i].state != LiquidationState::Normal
+                || self.pending.contains(&(i as u32, u16::MAX))
+            {
+                return Err(RejectReason::AccountInLiquidation);
+            }
+        }
+        // Both sides must meet initial margin once the position exists (checked before any
+        // change: the requirement of a flat market with a hypothetical order of that size).
+        let lots = size.get().abs();
+        let value = self.value_at(market, lots, price);
+        let at_mark = self.value_at(market, lots, self.mark_of(market));
+        for (i, signed) in [(a, size.get()), (c, -size.get())] {
+            let cash = i128::from(self.accounts[i].cash.get());
+            if (cash - signed.signum() as i128 * value).abs() > i128::from(limits::CASH_MAX) {
+                return Err(RejectReason::ArithmeticOverflow);
+            }
+            let equity =
+                self.cross_equity(&self.accounts[i]) + signed.signum() as i128 * (at_mark - value);
+            let (buy, sell) = if signed > 0 { (lots, 0) } else { (0, lots) };
+            if equity < self.cross_initial(&self.accounts[i], Some((market, buy, sell))) {
+                return Err(RejectReason::InsufficientMargin);
+            }
+        }
+        let side = if size.get() > 0 { Side::Buy } else { Side::Sell };
+        self.apply_trade(a, market, side, lots, price, value, 0);
+        self.apply_trade(c, market, side.opposite(), lots, price, value, 0);
+        out.push(Event::PositionSeeded { account, counterparty, market, size, price });
+        self.touched.push(a as u32);
+        self.touched.push(c as u32);
+        self.after_trades(out);
         Ok(())
     }
 

@@ -24,8 +24,8 @@ use cascade_margin::price::{
 use cascade_margin::requirement::maintenance_margin;
 use cascade_model::{
     AccountId, BackstopTarget, BookLiquidation, CancelReason, Event, LiquidationFee,
-    LiquidationOutcome, LiquidationPriceLimit, MarketId, OrderId, SelfTradePrevention, Side,
-    TimeInForce,
+    LiquidationOutcome, LiquidationPriceLimit, MarketId, OrderId, RejectReason,
+    SelfTradePrevention, Side, TimeInForce,
 };
 use cascade_num::{div_round, mul_div, Lots, Quote, Rounding, Ticks, TimeNs, PPM};
 
@@ -187,14 +187,18 @@ impl Engine {
         // key order.
         let limit = self.config.liquidation.accounts_per_step_max as usize;
         let cursor = self.liquidation_cursor;
+        // A venue that waits for keepers only retries recorded bad debt by itself.
+        let keepers = self.config.liquidation.keepers;
+        let bad_debts = &self.bad_debts;
         let mut batch: Vec<(u32, u16)> = self
             .pending
             .range(cursor..)
             .chain(self.pending.range(..cursor))
+            .filter(|key| !keepers || bad_debts.contains(key))
             .take(limit)
             .copied()
             .collect();
-        if batch.len() < self.pending.len() {
+        if !keepers && batch.len() < self.pending.len() {
             if let Some(&(a, m)) = batch.last() {
                 self.liquidation_cursor =
                     if m == u16::MAX { (a.saturating_add(1), 0) } else { (a, m + 1) };
@@ -210,6 +214,35 @@ impl Engine {
         }
         self.after_trades(out);
         self.check_system_accounts(out);
+    }
+
+    /// A keeper's request: liquidate a queued scope now, the fee going to the keeper.
+    pub(crate) fn keeper_liquidate(
+        &mut self,
+        keeper: AccountId,
+        account: AccountId,
+        market: Option<MarketId>,
+        out: &mut Vec<Event>,
+    ) -> Result<(), RejectReason> {
+        let k = self.account_index(keeper)?;
+        if keeper.is_system() {
+            return Err(RejectReason::SystemAccount);
+        }
+        let ai = self.account_index(account)?;
+        if let Some(m) = market {
+            self.market_index(m)?;
+        }
+        let key = (account.0, market.map_or(CROSS, |m| m.0));
+        if !self.config.liquidation.keepers || !self.pending.contains(&key) || k == ai {
+            return Err(RejectReason::NotLiquidatable);
+        }
+        self.pending.remove(&key);
+        self.keeper = Some(keeper.0);
+        self.liquidate(ai, market, out);
+        self.keeper = None;
+        self.after_trades(out);
+        self.check_system_accounts(out);
+        Ok(())
     }
 
     /// Equity and maintenance of a liquidation scope: the cross account or one isolated position.
@@ -650,8 +683,10 @@ impl Engine {
         if amount > 0 {
             let amount = saturate(amount);
             self.move_scope_cash(ai, iso, market, -amount);
-            self.accounts[AccountId::INSURANCE_FUND.0 as usize].cash += amount;
-            out.push(Event::LiquidationFee { account: AccountId(ai as u32), market, amount });
+            let to = self.keeper.map_or(AccountId::INSURANCE_FUND, AccountId);
+            self.accounts[to.0 as usize].cash += amount;
+            self.touched.push(to.0);
+            out.push(Event::LiquidationFee { account: AccountId(ai as u32), to, market, amount });
         } else if amount < 0 {
             let available = self.insurance_capacity();
             let pay = Quote(saturate(-amount).get().min(available));

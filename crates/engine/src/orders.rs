@@ -140,6 +140,14 @@ impl Engine {
         } else if value < i128::from(market.spec.min_notional.get()) {
             return Err(RejectReason::BelowMinimumNotional);
         }
+        if market.spec.spot && o.side == Side::Sell {
+            // Spot: sell only what is held, less the sells already resting.
+            let held = position.map_or(0, |p| p.size.get() - p.open_sell.get());
+            let replaced = replacing.map_or(0, |(old, _)| old);
+            if size > held + replaced {
+                return Err(RejectReason::SpotSellExceedsHoldings);
+            }
+        }
         let rests = o.order_type == OrderType::Limit
             && matches!(o.time_in_force, TimeInForce::Gtc | TimeInForce::PostOnly);
         if rests && replacing.is_none() && account.order_count >= self.config.orders_per_account_max

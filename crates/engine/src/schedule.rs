@@ -213,6 +213,9 @@ impl Engine {
         let rule = self.config.funding;
         for market in &mut self.markets {
             let Some(oracle) = market.oracle else { continue };
+            if market.spec.spot {
+                continue;
+            }
             // Impact notional in tick-lots: notional / quote per tick-lot, rounded up.
             let target = div_round(
                 market.spec.impact_notional.get().into(),
@@ -234,7 +237,7 @@ impl Engine {
         let rule = self.config.funding;
         for m in 0..self.markets.len() {
             let market = &mut self.markets[m];
-            let Some(oracle) = market.oracle else {
+            let Some(oracle) = market.oracle.filter(|_| !market.spec.spot) else {
                 market.premiums = Default::default();
                 continue;
             };

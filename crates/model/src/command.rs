@@ -130,6 +130,33 @@ pub enum Command {
         /// The new tiers (validated like a market specification).
         tiers: Vec<crate::market::MarginTier>,
     },
+    /// Sets up a position at a price, as a trade without fees between `account` and
+    /// `counterparty` (which takes the opposite side): initial positions loaded from a file, or
+    /// a spot venue's inventory handed out by an outside holder. Both accounts must be flat in
+    /// the market and meet initial margin afterwards; the state is unchanged otherwise.
+    SeedPosition {
+        /// The account receiving `size`.
+        account: AccountId,
+        /// The account taking `-size`.
+        counterparty: AccountId,
+        /// The market.
+        market: MarketId,
+        /// Signed size for `account` (positive: long), nonzero.
+        size: Lots,
+        /// The price both sides trade at.
+        price: Ticks,
+    },
+    /// An outside keeper asks the venue to liquidate an account (cross, or the isolated position
+    /// in `market`) that the venue has queued as below maintenance. Only venues configured with
+    /// `liquidation.keepers` wait for keepers; the liquidation fee goes to the keeper.
+    Liquidate {
+        /// The keeper's account (receives the fee).
+        keeper: AccountId,
+        /// The account to liquidate.
+        account: AccountId,
+        /// Set for an isolated position.
+        market: Option<MarketId>,
+    },
     /// Advance time only: runs mark updates, funding samples and payments that fall due.
     Tick,
 }
@@ -145,7 +172,9 @@ impl Command {
             | Command::SetIsolated { account, .. }
             | Command::AdjustIsolatedMargin { account, .. }
             | Command::CancelOrder { account, .. }
-            | Command::AmendOrder { account, .. } => Some(*account),
+            | Command::AmendOrder { account, .. }
+            | Command::SeedPosition { account, .. } => Some(*account),
+            Command::Liquidate { keeper, .. } => Some(*keeper),
             Command::PlaceOrder(order) => Some(order.account),
             Command::SetOracle { .. }
             | Command::SetExternalMid { .. }

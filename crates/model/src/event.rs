@@ -66,6 +66,13 @@ pub enum RejectReason {
     MarketHalted,
     /// New margin tiers fail validation (see `MarketSpec::validate`).
     InvalidMarginTiers,
+    /// A spot market: a sell may not exceed what the account holds less its resting sells.
+    SpotSellExceedsHoldings,
+    /// The account (or isolated position) is not queued for liquidation, or the venue does not
+    /// wait for keepers.
+    NotLiquidatable,
+    /// A seeded position needs both accounts flat in the market (and distinct, non-system).
+    PositionNotFlat,
 }
 
 /// Why a resting or incoming order was cancelled.
@@ -294,10 +301,13 @@ pub enum Event {
         /// Maintenance requirement.
         maintenance: Quote,
     },
-    /// A liquidation fee went from the account to the insurance fund.
+    /// A liquidation fee went from the account to the insurance fund (or, on venues that wait
+    /// for outside keepers, to the keeper that asked for the liquidation).
     LiquidationFee {
         /// The account.
         account: AccountId,
+        /// The receiver: the insurance fund or the keeper.
+        to: AccountId,
         /// The market.
         market: MarketId,
         /// Amount.
@@ -352,6 +362,20 @@ pub enum Event {
         /// Total quote exchanged.
         quote: Quote,
         /// `quote / size` rounded to a tick, for display.
+        price: Ticks,
+    },
+    /// A position was set up by `SeedPosition`: `account` got `size` and `counterparty` got
+    /// `-size`, trading `|size| × price` without fees.
+    PositionSeeded {
+        /// The receiving account.
+        account: AccountId,
+        /// The opposite side.
+        counterparty: AccountId,
+        /// The market.
+        market: MarketId,
+        /// Signed size for `account`.
+        size: Lots,
+        /// The price.
         price: Ticks,
     },
     /// A pass through the liquidation pipeline ended.

@@ -147,6 +147,10 @@ pub struct MarketSpec {
     pub price_band: Option<Ppm>,
     /// Leverage a new position uses until the account chooses another.
     pub default_leverage: u32,
+    /// A spot market: no funding, leverage 1 (every tier's maximum leverage is 1), and sells
+    /// may not exceed what the account holds (shorts exist only through `SeedPosition`, as the
+    /// outside holder of the supply).
+    pub spot: bool,
 }
 
 /// A market or venue specification that cannot be used, with the reason.
@@ -234,6 +238,11 @@ impl MarketSpec {
             }
         }
         self.validate_tiers()?;
+        if self.spot && self.tiers.iter().any(|t| t.max_leverage != 1) {
+            return Err(
+                self.err("a spot market trades at leverage 1: every tier's max_leverage must be 1")
+            );
+        }
         let max_leverage = self.tiers[0].max_leverage;
         if self.default_leverage == 0 || self.default_leverage > max_leverage {
             return Err(self.err(&format!(
@@ -415,6 +424,7 @@ mod tests {
             impact_notional: usd(20_000),
             price_band: Some(Ppm(800_000)),
             default_leverage: 20,
+            spot: false,
         }
     }
 

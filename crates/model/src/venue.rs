@@ -219,6 +219,9 @@ pub struct LiquidationConfig {
     pub adl: AdlConfig,
     /// Most accounts processed per liquidation step; the rest wait (stated as queued).
     pub accounts_per_step_max: u32,
+    /// Liquidations wait for an outside keeper's `Command::Liquidate` (MakerDAO-, Drift-style
+    /// venues); the liquidation fee goes to the keeper. False: the venue liquidates by itself.
+    pub keepers: bool,
 }
 
 /// A whole venue: its markets and rules.

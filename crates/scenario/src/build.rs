@@ -39,6 +39,7 @@ pub(crate) fn tier_table(rows: &[RawTier]) -> Result<Vec<cascade_model::MarginTi
         impact_notional: Quote(1),
         price_band: None,
         default_leverage: 1,
+        spot: false,
     };
     probe.validate().map_err(|e| e.to_string().replace("market `tiers`: ", ""))?;
     Ok(tiers)

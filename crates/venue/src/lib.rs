@@ -20,6 +20,7 @@ pub const PRESETS: &[(&str, &str, &str)] = &[
     ("hyperliquid", "hyperliquid.toml", include_str!("../presets/hyperliquid.toml")),
     ("dydx-v4", "dydx-v4.toml", include_str!("../presets/dydx-v4.toml")),
     ("binance-usdm", "binance-usdm.toml", include_str!("../presets/binance-usdm.toml")),
+    ("spot", "spot.toml", include_str!("../presets/spot.toml")),
 ];
 
 /// A preset or venue file that could not be used: where and why.

@@ -106,6 +106,8 @@ struct RawCap {
 #[serde(deny_unknown_fields)]
 struct RawLiquidation {
     accounts_per_step_max: u32,
+    #[serde(default)]
+    keepers: bool,
     fee: RawFee,
     book: Option<RawBook>,
     backstop: Option<RawBackstop>,
@@ -170,6 +172,8 @@ struct RawMarket {
     impact_notional: Num,
     price_band: Option<Num>,
     default_leverage: u32,
+    #[serde(default)]
+    spot: bool,
     tiers: Vec<RawTier>,
     oi_scaled_margin: Option<RawOiScaling>,
 }
@@ -409,6 +413,7 @@ fn convert(ctx: &Ctx<'_>, raw: RawVenue) -> Result<VenueConfig, VenueError> {
             backstop,
             adl,
             accounts_per_step_max: l.accounts_per_step_max,
+            keepers: l.keepers,
         },
         orders_per_account_max: raw.limits.orders_per_account_max,
         accounts_max: raw.limits.accounts_max,
@@ -505,5 +510,6 @@ fn convert_market(ctx: &Ctx<'_>, i: usize, m: &RawMarket) -> Result<MarketSpec, 
         impact_notional: ctx.quote(&key("impact_notional"), m.impact_notional)?,
         price_band: m.price_band.map(|v| ctx.ppm(&key("price_band"), v)).transpose()?,
         default_leverage: m.default_leverage,
+        spot: m.spot,
     })
 }
