@@ -160,6 +160,15 @@ impl ParquetSink {
                 row.side = side(*bankrupt_side);
                 row.amount_usd = Some(usd(*quote));
             }
+            Event::PositionSeeded { account, counterparty, market, size, price } => {
+                if let Some(mm) = m(*market) {
+                    row.market = Some(mm.symbol.clone());
+                    row.price = Some(price.get() as f64 * mm.tick);
+                    row.size = Some(size.get() as f64 * mm.lot);
+                }
+                row.account = Some(i64::from(account.0));
+                row.counterparty = Some(i64::from(counterparty.0));
+            }
             Event::PositionTransferred { from, to, market, size, price } => {
                 if let Some(mm) = m(*market) {
                     row.market = Some(mm.symbol.clone());
@@ -179,8 +188,9 @@ impl ParquetSink {
                 row.account = Some(i64::from(account.0));
                 row.amount_usd = Some(usd(*amount));
             }
-            Event::LiquidationFee { account, market, amount } => {
+            Event::LiquidationFee { account, to, market, amount } => {
                 row.account = Some(i64::from(account.0));
+                row.counterparty = Some(i64::from(to.0));
                 row.market = m(*market).map(|mm| mm.symbol.clone());
                 row.amount_usd = Some(usd(*amount));
             }
