@@ -1,6 +1,10 @@
 //! A cross-venue arbitrageur: when one venue's bid is above the other's ask by more than its
 //! threshold, it buys the cheap venue and sells the rich one, within an inventory limit per venue;
 //! it unwinds when the gap closes. This is how a shock on one venue reaches another.
+//!
+//! A leg on a spot market (perp–spot arbitrage) can only sell what the arbitrageur holds: it
+//! starts with seeded inventory there, measures its positions against that starting inventory,
+//! and skips a trade whose spot sell it cannot cover.
 
 use cascade_model::Side;
 use cascade_sim::{Agent, Ctx};
@@ -30,12 +34,14 @@ pub struct ArbitrageParams {
 #[derive(Clone, Debug)]
 pub struct Arbitrageur {
     params: ArbitrageParams,
+    /// Positions at the first look (spot inventory it started with), per leg.
+    baseline: Option<(i64, i64)>,
 }
 
 impl Arbitrageur {
     /// An arbitrageur.
     pub fn new(params: ArbitrageParams) -> Arbitrageur {
-        Arbitrageur { params }
+        Arbitrageur { params, baseline: None }
     }
 
     fn usd(ctx: &Ctx<'_>, place: Place, lots: i64, price: f64) -> f64 {
@@ -65,8 +71,19 @@ impl Agent for Arbitrageur {
         };
         let (bid_a, ask_a, bid_b, ask_b) =
             (px(sa.bid, ta), px(sa.ask, ta), px(sb.bid, tb), px(sb.ask, tb));
-        let pos_a = position(ctx, p.a);
-        let pos_b = position(ctx, p.b);
+        let (held_a, held_b) = (position(ctx, p.a), position(ctx, p.b));
+        let (base_a, base_b) = *self.baseline.get_or_insert((held_a, held_b));
+        let pos_a = held_a - base_a;
+        let pos_b = held_b - base_b;
+        // What a sell may take: everything on a perp, the holdings on spot.
+        let sellable = |ctx: &Ctx<'_>, place: Place, held: i64| {
+            if ctx.is_spot(place.venue, place.market) {
+                held.max(0)
+            } else {
+                i64::MAX
+            }
+        };
+        let (sellable_a, sellable_b) = (sellable(ctx, p.a, held_a), sellable(ctx, p.b, held_b));
         let mid_a = sa.mid().map_or(0.0, |m| m.get() as f64 * ta);
         let mid_b = sb.mid().map_or(0.0, |m| m.get() as f64 * tb);
         let room = |pos: i64, place: Place, mid_ticks: f64, side: Side| -> bool {
@@ -83,8 +100,8 @@ impl Agent for Arbitrageur {
         let mut traded = false;
         // Venue A rich: sell A, buy B.
         if let (Some(bid), Some(ask), Some(ma), Some(mb)) = (bid_a, ask_b, sa.mid(), sb.mid()) {
-            if bid > ask * (1.0 + p.threshold) && sell_a && buy_b {
-                let la = lots_for(ctx, p.a, p.clip_usd, ma);
+            let la = lots_for(ctx, p.a, p.clip_usd, ma);
+            if bid > ask * (1.0 + p.threshold) && sell_a && buy_b && la <= sellable_a {
                 let lb = lots_for(ctx, p.b, p.clip_usd, mb);
                 market_order(ctx, p.a, Side::Sell, ma, la, p.slippage, false);
                 market_order(ctx, p.b, Side::Buy, mb, lb, p.slippage, false);
@@ -95,9 +112,9 @@ impl Agent for Arbitrageur {
         if let (false, Some(bid), Some(ask), Some(ma), Some(mb)) =
             (traded, bid_b, ask_a, sa.mid(), sb.mid())
         {
-            if bid > ask * (1.0 + p.threshold) && sell_b && buy_a {
+            let lb = lots_for(ctx, p.b, p.clip_usd, mb);
+            if bid > ask * (1.0 + p.threshold) && sell_b && buy_a && lb <= sellable_b {
                 let la = lots_for(ctx, p.a, p.clip_usd, ma);
-                let lb = lots_for(ctx, p.b, p.clip_usd, mb);
                 market_order(ctx, p.b, Side::Sell, mb, lb, p.slippage, false);
                 market_order(ctx, p.a, Side::Buy, ma, la, p.slippage, false);
                 traded = true;
@@ -113,6 +130,7 @@ impl Agent for Arbitrageur {
                 if pos != 0 {
                     if let Some(m) = snap.mid() {
                         let lots = lots_for(ctx, place, p.clip_usd, m).min(pos.abs());
+                        // Back toward the starting inventory (reduce-only when that is flat).
                         market_order(
                             ctx,
                             place,
@@ -120,7 +138,7 @@ impl Agent for Arbitrageur {
                             m,
                             lots,
                             p.slippage,
-                            true,
+                            !ctx.is_spot(place.venue, place.market),
                         );
                     }
                 }

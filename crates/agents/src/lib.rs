@@ -9,9 +9,16 @@
 //! - [`MomentumBot`]: fast, trades in the direction of the recent move, exits after a hold.
 //! - [`Arbitrageur`]: buys the cheap venue and sells the rich one, within inventory limits.
 //! - [`ValueTrader`]: trades toward a noisy observation of the fundamental (the reference).
+//! - [`LoanMaker`]: a maker quoting a borrowed token under a call option; withdraws (and sells)
+//!   when the option is out of the money or the loan is recalled.
+//! - [`Keeper`]: an outside liquidator for venues that wait for one.
+//! - [`Holder`]: a passive account (outside supply, positions loaded from a file).
 
 mod arbitrage;
 mod common;
+mod holder;
+mod keeper;
+mod loan;
 mod maker;
 mod momentum;
 mod noise;
@@ -20,6 +27,9 @@ mod value;
 
 pub use arbitrage::{ArbitrageParams, Arbitrageur};
 pub use common::Place;
+pub use holder::Holder;
+pub use keeper::{Keeper, KeeperParams};
+pub use loan::{LoanMaker, LoanParams};
 pub use maker::{MakerParams, MarketMaker};
 pub use momentum::{MomentumBot, MomentumParams};
 pub use noise::{NoiseParams, NoiseTrader};

@@ -106,6 +106,9 @@ impl MarketMaker {
         let skew = -inventory_usd / 1_000.0 * self.params.skew_bps_per_1k;
         let centre = fair * (1.0 + skew / 10_000.0);
         let widen = 1.0 + self.params.widen_per_pct * move_pct;
+        // On a spot market the asks together may not exceed the inventory held.
+        let mut sell_room =
+            if ctx.is_spot(p.venue, p.market) { position(ctx, p).max(0) } else { i64::MAX };
         for level in 0..self.params.levels {
             let offset_bps = (self.params.half_spread_bps
                 + self.params.level_step_bps * f64::from(level))
@@ -128,7 +131,14 @@ impl MarketMaker {
                     Side::Sell => (centre * (1.0 + offset_bps / 10_000.0)).ceil(),
                 };
                 let price = Ticks(price.max(1.0) as i64);
-                let lots = lots_for(ctx, p, self.params.level_usd, price);
+                let mut lots = lots_for(ctx, p, self.params.level_usd, price);
+                if side == Side::Sell {
+                    lots = lots.min(sell_room);
+                    if lots == 0 {
+                        continue;
+                    }
+                    sell_room -= lots;
+                }
                 let id = send_order(
                     ctx,
                     p,

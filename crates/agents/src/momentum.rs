@@ -1,5 +1,7 @@
 //! A momentum bot (the "AI-driven" fast trader): low latency, watches the last few seconds of
 //! mids, trades in the direction of a move larger than its threshold, exits after a hold time.
+//! With `follow_liquidations` it also subscribes to the venue's liquidation feed and, when flat,
+//! trades with the forced orders the moment it sees them (front-running the cascade).
 
 use std::collections::VecDeque;
 
@@ -25,6 +27,8 @@ pub struct MomentumParams {
     pub hold_s: f64,
     /// Market-order slippage bound, fraction.
     pub slippage: f64,
+    /// Trade with liquidations seen on the public feed.
+    pub follow_liquidations: bool,
 }
 
 /// See the module documentation.
@@ -33,12 +37,14 @@ pub struct MomentumBot {
     params: MomentumParams,
     mids: VecDeque<(u64, f64)>,
     entered_at: Option<u64>,
+    /// Last feed message read.
+    cursor: u64,
 }
 
 impl MomentumBot {
     /// A bot.
     pub fn new(params: MomentumParams) -> MomentumBot {
-        MomentumBot { params, mids: VecDeque::new(), entered_at: None }
+        MomentumBot { params, mids: VecDeque::new(), entered_at: None, cursor: 0 }
     }
 }
 
@@ -86,5 +92,32 @@ impl Agent for MomentumBot {
             }
         }
         ctx.wake_in(secs(self.params.check_s));
+    }
+
+    fn on_feed(&mut self, ctx: &mut Ctx<'_>) {
+        let p = self.params.place;
+        let mut forced: i64 = 0;
+        let mut last = self.cursor;
+        for item in ctx.feed_since(self.cursor) {
+            last = item.seq;
+            if item.venue != p.venue {
+                continue;
+            }
+            if let cascade_sim::MarketMessage::Liquidation { market, side, size, .. } = item.message
+            {
+                if market == p.market {
+                    forced += side.sign() * size.get();
+                }
+            }
+        }
+        self.cursor = last;
+        if forced == 0 || self.entered_at.is_some() || position(ctx, p) != 0 {
+            return;
+        }
+        let Some(mid) = ctx.snapshot(p.venue, p.market).and_then(|s| s.mid()) else { return };
+        let side = if forced > 0 { Side::Buy } else { Side::Sell };
+        let lots = lots_for(ctx, p, self.params.notional_usd, mid);
+        market_order(ctx, p, side, mid, lots, self.params.slippage, false);
+        self.entered_at = Some(ctx.now().get());
     }
 }

@@ -413,6 +413,16 @@ impl Engine {
         }
     }
 
+    /// Scopes queued for liquidation (below maintenance, not yet processed), in key order: what
+    /// outside keepers look for on venues that wait for them.
+    pub fn queued_liquidations(&self) -> Vec<(AccountId, Option<MarketId>)> {
+        self.pending
+            .iter()
+            .filter(|key| !self.bad_debts.contains(key))
+            .map(|&(a, m)| (AccountId(a), (m != u16::MAX).then_some(MarketId(m))))
+            .collect()
+    }
+
     /// True while an isolated position is inside the liquidation pipeline.
     pub fn position_liquidating(&self, id: AccountId, market: MarketId) -> bool {
         self.accounts
@@ -626,12 +636,13 @@ impl Engine {
         if self.markets[m].oracle.is_none() {
             return Err(RejectReason::NoOraclePrice);
         }
-        let flat = |i: usize| {
-            self.accounts[i].position(market).is_none_or(|p| {
-                p.size.get() == 0 && p.open_buy.get() == 0 && p.open_sell.get() == 0 && !p.isolated
-            })
-        };
-        if a == c || !flat(a) || !flat(c) {
+        // The receiver starts flat; the counterparty (an outside holder of supply) may already
+        // hold the opposite side of earlier seeds. Neither may be isolated in the market.
+        let flat = self.accounts[a].position(market).is_none_or(|p| {
+            p.size.get() == 0 && p.open_buy.get() == 0 && p.open_sell.get() == 0 && !p.isolated
+        });
+        let cross = self.accounts[c].position(market).is_none_or(|p| !p.isolated);
+        if a == c || !flat || !cross {
             return Err(RejectReason::PositionNotFlat);
         }
         for i in [a, c] {

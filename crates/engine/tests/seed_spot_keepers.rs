@@ -57,20 +57,23 @@ fn seeded_position_is_a_feeless_trade_and_refuses_without_margin() {
     let hash = h.engine.state_hash();
     let ev = h.now(seed(2, 3, 0, 1, 100_000));
     assert!(rejected(&ev, RejectReason::PositionNotFlat));
-    // Account 4 holds $10: a large seed is refused by the initial-margin check, state unchanged.
+    assert_eq!(h.engine.state_hash(), hash);
+    // Account 4 holds $10: a large seed is refused by the initial-margin check.
     let ev = h.now(seed(4, 3, 0, 1_000_000, 100_000));
-    assert!(
-        rejected(&ev, RejectReason::PositionNotFlat)
-            || rejected(&ev, RejectReason::InsufficientMargin),
-        "{ev:?}"
-    );
-    let ev = h.now(seed(4, 2, 0, 1_000_000, 100_000));
-    assert!(rejected(&ev, RejectReason::PositionNotFlat), "account 2 is not flat: {ev:?}");
-    assert_eq!(h.engine.state_hash(), hash, "refusals leave the state untouched");
+    assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
+    // The counterparty may already hold the other side of earlier seeds, but it must still
+    // meet initial margin: account 2 ($10k, long 50) cannot be the short side of a huge seed.
     h.now(open(5));
     h.now(deposit(5, 1_000_000));
-    let ev = h.now(seed(4, 5, 0, 1_000_000, 100_000));
+    let hash = h.engine.state_hash();
+    let ev = h.now(seed(5, 2, 0, 1_000_000, 100_000));
     assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
+    assert_eq!(h.engine.state_hash(), hash, "refusals leave the state untouched");
+    // A holder (3) seeds a second account: the counterparty needs not be flat.
+    let ev = h.now(seed(5, 3, 0, -20, 100_000));
+    assert!(ev.iter().any(|e| matches!(e, Event::PositionSeeded { .. })), "{ev:?}");
+    assert_eq!(pos(&h, 3, 0), -30);
+    assert_eq!(pos(&h, 5, 0), -20);
     // Self, system accounts and zero sizes are refused.
     assert!(rejected(&h.now(seed(5, 5, 0, 1, 100_000)), RejectReason::PositionNotFlat));
     assert!(rejected(&h.now(seed(5, 0, 0, 1, 100_000)), RejectReason::SystemAccount));

@@ -132,8 +132,8 @@ pub enum Command {
     },
     /// Sets up a position at a price, as a trade without fees between `account` and
     /// `counterparty` (which takes the opposite side): initial positions loaded from a file, or
-    /// a spot venue's inventory handed out by an outside holder. Both accounts must be flat in
-    /// the market and meet initial margin afterwards; the state is unchanged otherwise.
+    /// a spot venue's inventory handed out by an outside holder. The receiver must be flat in the
+    /// market, and both must meet initial margin afterwards; the state is unchanged otherwise.
     SeedPosition {
         /// The account receiving `size`.
         account: AccountId,

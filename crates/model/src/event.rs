@@ -71,7 +71,8 @@ pub enum RejectReason {
     /// The account (or isolated position) is not queued for liquidation, or the venue does not
     /// wait for keepers.
     NotLiquidatable,
-    /// A seeded position needs both accounts flat in the market (and distinct, non-system).
+    /// A seeded position needs the receiving account flat in the market, both accounts cross
+    /// margined there, and two distinct non-system accounts.
     PositionNotFlat,
 }
 

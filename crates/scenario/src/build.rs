@@ -3,14 +3,15 @@
 //! its own seeded stream), the timeline.
 
 use cascade_agents::{
-    ArbitrageParams, Arbitrageur, LeveragedTrader, MakerParams, MarketMaker, MomentumBot,
-    MomentumParams, NoiseParams, NoiseTrader, TraderParams, ValueParams, ValueTrader,
+    ArbitrageParams, Arbitrageur, Holder, Keeper, KeeperParams, LeveragedTrader, LoanMaker,
+    LoanParams, MakerParams, MarketMaker, MomentumBot, MomentumParams, NoiseParams, NoiseTrader,
+    TraderParams, ValueParams, ValueTrader,
 };
-use cascade_model::MarketId;
-use cascade_num::{Quote, TimeNs};
+use cascade_model::{AccountId, Command, MarketId};
+use cascade_num::{Lots, Quote, Ticks, TimeNs};
 use cascade_sim::{
-    AgentSpec, OracleSource, OracleSpec, ReferenceModel, ReferencePath, Rng, Signal, TimelineEntry,
-    VenueSpec, WorldSpec,
+    AgentSpec, OracleSource, OracleSpec, ReferenceModel, ReferencePath, Rng, Signal, Subscriptions,
+    TimelineEntry, VenueSpec, WorldSpec,
 };
 
 use crate::schema::{RawAgent, RawTier};
@@ -135,6 +136,18 @@ fn agent(
             buy_share: a.buy_share.unwrap_or(0.5),
             slippage: a.slippage.unwrap_or(0.02),
         })),
+        "holder" => Box::new(Holder),
+        "keeper" => Box::new(Keeper::new(KeeperParams {
+            venue: place.venue,
+            check_s: a.check_s.unwrap_or(1.0),
+            max_per_check: a.max_per_check.unwrap_or(10),
+        })),
+        "loan_maker" => Box::new(LoanMaker::new(LoanParams {
+            maker: maker_params(a, place),
+            strike_usd: a.strike_usd.unwrap_or(0.0),
+            dump_fraction: a.dump_fraction.unwrap_or(0.0),
+            slippage: a.slippage.unwrap_or(0.05),
+        })),
         _ => Box::new(MomentumBot::new(MomentumParams {
             place,
             check_s: a.check_s.unwrap_or(0.25),
@@ -143,8 +156,37 @@ fn agent(
             notional_usd: a.notional_usd.map_or(1_000.0, |r| between(rng, r)),
             hold_s: a.hold_s.unwrap_or(30.0),
             slippage: a.slippage.unwrap_or(0.03),
+            follow_liquidations: a.follow_liquidations.unwrap_or(false),
         })),
     }
+}
+
+fn maker_params(a: &RawAgent, place: cascade_agents::Place) -> MakerParams {
+    MakerParams {
+        place,
+        levels: a.levels.unwrap_or(5),
+        half_spread_bps: a.half_spread_bps.unwrap_or(5.0),
+        level_step_bps: a.level_step_bps.unwrap_or(5.0),
+        level_usd: a.level_usd.unwrap_or(1_000.0),
+        refresh_s: a.refresh_s.unwrap_or(1.0),
+        skew_bps_per_1k: a.skew_bps_per_1k.unwrap_or(0.0),
+        max_inventory_usd: a.max_inventory_usd.unwrap_or(f64::MAX),
+        widen_per_pct: a.widen_per_pct.unwrap_or(0.0),
+        withdraw_move_pct: a.withdraw_move_pct,
+        reference_weight: a.reference_weight.unwrap_or(0.0),
+    }
+}
+
+/// Ticks for a USD price (nearest, at least one).
+fn ticks_for(s: &Scenario, pl: cascade_agents::Place, usd: f64) -> Ticks {
+    let tick = cascade_sim::decimal_f64(s.venues[pl.venue].markets[pl.market.index()].tick_size);
+    Ticks(((usd / tick).round() as i64).max(1))
+}
+
+/// Whole lots for a base amount (rounded down).
+fn lots_for_base(s: &Scenario, pl: cascade_agents::Place, base: f64) -> i64 {
+    let lot = cascade_sim::decimal_f64(s.venues[pl.venue].markets[pl.market.index()].lot_size);
+    (base / lot).floor() as i64
 }
 
 /// Builds the world for a seed (the scenario's own seed unless overridden).
@@ -210,11 +252,54 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
         })
         .collect();
     let mut agents = Vec::new();
+    // The outside holder of each venue: the first `holder` agent there.
+    let mut holders: Vec<Option<AccountId>> = vec![None; s.raw.venues.len()];
+    let mut index = 0u32;
+    for a in &s.raw.agents {
+        if a.kind == "holder" {
+            let vi = place(s, &a.venue, &a.market).venue;
+            holders[vi].get_or_insert(AccountId(AccountId::FIRST_USER + index));
+        }
+        index += a.count;
+    }
+    let mut seeds = Vec::new();
     for (gi, a) in s.raw.agents.iter().enumerate() {
         let pl = place(s, &a.venue, &a.market);
         let capital = Quote::from_decimal(a.capital_usd.0).unwrap_or(Quote::ZERO);
+        // Where this group's inventory goes: an arbitrageur's spot leg, else its own market.
+        let inventory_place = match (&a.venue_b, &a.market_b) {
+            (Some(vb), Some(mb)) if a.kind == "arbitrageur" => {
+                let b = place(s, vb, mb);
+                if s.venues[b.venue].markets[b.market.index()].spot {
+                    b
+                } else {
+                    pl
+                }
+            }
+            _ => pl,
+        };
         for k in 0..a.count {
             let mut rng = Rng::stream(seed, &format!("population/{gi}/{k}"));
+            let account = AccountId(AccountId::FIRST_USER + agents.len() as u32);
+            if let (Some(usd), Some(price), Some(holder)) =
+                (a.inventory_usd, a.inventory_price_usd, holders[inventory_place.venue])
+            {
+                let lots = lots_for_base(s, inventory_place, usd / price);
+                if lots > 0 && holder != account {
+                    let ticks = ticks_for(s, inventory_place, price);
+                    seeds.push((
+                        inventory_place.venue,
+                        ticks,
+                        Command::SeedPosition {
+                            account,
+                            counterparty: holder,
+                            market: inventory_place.market,
+                            size: Lots(lots),
+                            price: ticks,
+                        },
+                    ));
+                }
+            }
             agents.push(AgentSpec {
                 agent: agent(s, a, pl, &mut rng),
                 group: a.group.clone(),
@@ -222,6 +307,10 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                 jitter_ns: ms(a.jitter_ms),
                 data_latency_ns: ms(a.data_latency_ms),
                 commands_per_s_max: a.commands_per_s_max,
+                subscriptions: Subscriptions {
+                    liquidations: a.follow_liquidations.unwrap_or(false),
+                    ..Subscriptions::default()
+                },
                 deposits: match &a.venue_b {
                     // An arbitrageur splits its capital between its two venues.
                     Some(vb) => {
@@ -237,6 +326,55 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                     None => vec![(pl.venue, capital)],
                 },
             });
+        }
+    }
+    // Positions loaded from files: one passive account per row, margined at a drawn leverage.
+    for (i, ip) in s.raw.initial_positions.iter().enumerate() {
+        let pl = place(s, &ip.venue, &ip.market);
+        let Some(holder) = holders[pl.venue] else { continue };
+        let ticks = ticks_for(s, pl, ip.price_usd);
+        let mut rng = Rng::stream(seed, &format!("initial_positions/{i}"));
+        for &(sign, base) in &ip.rows {
+            let lots = lots_for_base(s, pl, base);
+            if lots == 0 {
+                continue;
+            }
+            let [lo, hi] = ip.leverage;
+            let max_leverage = s.venues[pl.venue].markets[pl.market.index()].tiers[0].max_leverage;
+            let leverage =
+                (rng.range_i64(i64::from(lo), i64::from(hi)).max(1) as u32).min(max_leverage);
+            let notional = base * ip.price_usd;
+            // Collateral: notional / leverage plus 1% (fees and rounding), whole cents, ≥ $1.
+            let collateral = Quote(
+                ((notional / f64::from(leverage) * 1.01 * 100.0).ceil() as i64).max(100) * 10_000,
+            );
+            let account = AccountId(AccountId::FIRST_USER + agents.len() as u32);
+            agents.push(AgentSpec {
+                agent: Box::new(Holder),
+                group: "initial_positions".into(),
+                order_latency_ns: 0,
+                jitter_ns: 0,
+                data_latency_ns: 0,
+                commands_per_s_max: None,
+                subscriptions: Subscriptions::default(),
+                deposits: vec![(pl.venue, collateral)],
+            });
+            seeds.push((
+                pl.venue,
+                ticks,
+                Command::SetLeverage { account, market: pl.market, leverage },
+            ));
+            seeds.push((
+                pl.venue,
+                ticks,
+                Command::SeedPosition {
+                    account,
+                    counterparty: holder,
+                    market: pl.market,
+                    size: Lots(i64::from(sign) * lots),
+                    price: ticks,
+                },
+            ));
         }
     }
     let mut scheduled = Vec::new();
@@ -287,5 +425,6 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
         snapshot_interval_ns: s.raw.snapshot_interval_ms * 1_000_000,
         primary,
         scheduled,
+        seeds,
     }
 }

@@ -36,6 +36,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/two-venue-contagion.toml"),
     ),
     (
+        "spot-perp-keepers",
+        "a loan-based market maker leaves a spot book that feeds a perp oracle; keeper-driven liquidations lag under congestion",
+        include_str!("../scenarios/spot-perp-keepers.toml"),
+    ),
+    (
         "rmsc04-shape",
         "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
         include_str!("../scenarios/rmsc04-shape.toml"),

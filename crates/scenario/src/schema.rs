@@ -38,6 +38,56 @@ pub(crate) struct RawScenario {
     pub(crate) agents: Vec<RawAgent>,
     #[serde(default)]
     pub(crate) timeline: Vec<RawTimeline>,
+    #[serde(default)]
+    pub(crate) initial_positions: Vec<RawInitialPositions>,
+}
+
+/// Positions that exist when the run starts, loaded from a CSV file: each row becomes a passive
+/// account holding it, its counterparty the venue's `holder` agent (outside supply).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawInitialPositions {
+    /// CSV with a header row; resolved like an include.
+    pub(crate) csv: String,
+    pub(crate) venue: String,
+    pub(crate) market: String,
+    /// Keep only rows whose `asset` column equals this.
+    #[serde(default)]
+    pub(crate) asset: Option<String>,
+    /// Column with LONG/SHORT (or long/short, buy/sell).
+    #[serde(default = "default_side_column")]
+    pub(crate) side_column: String,
+    /// Column with the size in base units (unsigned; the side gives the sign).
+    #[serde(default = "default_size_column")]
+    pub(crate) size_column: String,
+    /// Price the positions are opened at, USD (the run's starting price).
+    pub(crate) price_usd: f64,
+    /// Leverage drawn per row from this range: collateral = notional / leverage.
+    pub(crate) leverage: [u32; 2],
+    /// Multiplies every size (scale a venue's population to the simulated book).
+    #[serde(default = "default_scale")]
+    pub(crate) size_scale: f64,
+    /// Most rows used (largest first).
+    #[serde(default)]
+    pub(crate) max_rows: Option<u32>,
+    /// Rows with a notional below this are skipped, USD.
+    #[serde(default)]
+    pub(crate) min_notional_usd: f64,
+    /// Filled in when loading: (side sign, size in base units) per row kept.
+    #[serde(skip)]
+    pub(crate) rows: Vec<(i8, f64)>,
+}
+
+fn default_side_column() -> String {
+    "side".into()
+}
+
+fn default_size_column() -> String {
+    "position_size".into()
+}
+
+fn default_scale() -> f64 {
+    1.0
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -168,6 +218,17 @@ pub(crate) struct RawAgent {
     pub(crate) lookback_s: Option<f64>,
     pub(crate) threshold: Option<f64>,
     pub(crate) hold_s: Option<f64>,
+    pub(crate) follow_liquidations: Option<bool>,
+    // Keeper.
+    pub(crate) max_per_check: Option<u32>,
+    // Loan-based market maker.
+    pub(crate) strike_usd: Option<f64>,
+    pub(crate) dump_fraction: Option<f64>,
+    // Any kind: inventory handed over at the start by the venue's `holder` (spot tokens, or a
+    // perp position), worth `inventory_usd` at `inventory_price_usd`. An arbitrageur's inventory
+    // is on whichever leg is a spot market (its first leg if neither is).
+    pub(crate) inventory_usd: Option<f64>,
+    pub(crate) inventory_price_usd: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -273,7 +334,18 @@ const KINDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("noise", &["mean_interval_s", "size_usd", "market_share", "buy_share", "slippage"]),
-    ("momentum", &["check_s", "lookback_s", "threshold", "notional_usd", "hold_s", "slippage"]),
+    (
+        "momentum",
+        &[
+            "check_s",
+            "lookback_s",
+            "threshold",
+            "notional_usd",
+            "hold_s",
+            "slippage",
+            "follow_liquidations",
+        ],
+    ),
     (
         "arbitrageur",
         &[
@@ -287,7 +359,30 @@ const KINDS: &[(&str, &[&str])] = &[
         ],
     ),
     ("value", &["mean_interval_s", "size_usd", "observation_noise", "margin"]),
+    (
+        "loan_maker",
+        &[
+            "levels",
+            "half_spread_bps",
+            "level_step_bps",
+            "level_usd",
+            "refresh_s",
+            "skew_bps_per_1k",
+            "max_inventory_usd",
+            "widen_per_pct",
+            "withdraw_move_pct",
+            "reference_weight",
+            "strike_usd",
+            "dump_fraction",
+            "slippage",
+        ],
+    ),
+    ("keeper", &["check_s", "max_per_check"]),
+    ("holder", &[]),
 ];
+
+/// Fields every kind takes (beyond venue, market, capital and latencies).
+const COMMON: &[&str] = &["inventory_usd", "inventory_price_usd"];
 
 /// Required fields per kind.
 const REQUIRED: &[(&str, &[&str])] = &[
@@ -297,6 +392,11 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ("momentum", &["lookback_s", "threshold", "notional_usd", "hold_s"]),
     ("arbitrageur", &["venue_b", "market_b", "threshold", "clip_usd", "max_position_usd"]),
     ("value", &["mean_interval_s", "size_usd"]),
+    (
+        "loan_maker",
+        &["levels", "half_spread_bps", "level_step_bps", "level_usd", "refresh_s", "strike_usd"],
+    ),
+    ("keeper", &[]),
 ];
 
 fn set_fields(a: &RawAgent) -> Vec<&'static str> {
@@ -337,7 +437,13 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         buy_share,
         lookback_s,
         threshold,
-        hold_s
+        hold_s,
+        follow_liquidations,
+        max_per_check,
+        strike_usd,
+        dump_fraction,
+        inventory_usd,
+        inventory_price_usd
     );
     v
 }
@@ -504,9 +610,113 @@ pub(crate) fn load(
             r.points = parse_points_csv(&data, &data_file)?;
         }
     }
+    for (i, ip) in raw.initial_positions.iter_mut().enumerate() {
+        let (data, data_file) = resolve(&ip.csv).map_err(|e| {
+            Problems(vec![problem(
+                file,
+                None,
+                Some(format!("initial_positions[{i}].csv")),
+                format!("cannot read `{}`: {e}", ip.csv),
+                None,
+            )])
+        })?;
+        ip.rows = parse_positions_csv(&data, &data_file, ip)?;
+    }
     let venues = validate(&raw, text, file)?;
     let resolved = toml::to_string(&table).unwrap_or_else(|_| text.to_string());
     Ok(Scenario { raw, venues, resolved, file: file.to_string() })
+}
+
+/// Reads position rows (header row required): the side and size columns, an optional `asset`
+/// filter; zero sizes are skipped (closed positions); every bad row is reported with its line.
+fn parse_positions_csv(
+    data: &str,
+    file: &str,
+    ip: &RawInitialPositions,
+) -> Result<Vec<(i8, f64)>, Problems> {
+    let mut lines = data.lines().enumerate();
+    let Some((_, header)) = lines.next() else {
+        return Err(Problems(vec![problem(
+            file,
+            Some(1),
+            None,
+            "empty file",
+            Some("a header row, then one row per position".into()),
+        )]));
+    };
+    let columns: Vec<&str> = header.split(',').map(str::trim).collect();
+    let find = |name: &str| columns.iter().position(|c| *c == name);
+    let mut problems = Vec::new();
+    let (Some(side_col), Some(size_col)) = (find(&ip.side_column), find(&ip.size_column)) else {
+        return Err(Problems(vec![problem(
+            file,
+            Some(1),
+            None,
+            format!("the header has no `{}` or no `{}` column", ip.side_column, ip.size_column),
+            Some(format!("columns found: {}; set side_column / size_column", columns.join(", "))),
+        )]));
+    };
+    let asset_col = find("asset");
+    if ip.asset.is_some() && asset_col.is_none() {
+        return Err(Problems(vec![problem(
+            file,
+            Some(1),
+            None,
+            "`asset` is set but the file has no `asset` column",
+            None,
+        )]));
+    }
+    let mut rows = Vec::new();
+    for (n, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if let (Some(want), Some(c)) = (&ip.asset, asset_col) {
+            if fields.get(c) != Some(&want.as_str()) {
+                continue;
+            }
+        }
+        let sign = match fields.get(side_col).map(|s| s.to_ascii_lowercase()) {
+            Some(s) if s == "long" || s == "buy" => 1i8,
+            Some(s) if s == "short" || s == "sell" => -1i8,
+            _ => {
+                let raw_side = fields.get(side_col).copied().unwrap_or_default();
+                problems.push(problem(
+                    file,
+                    Some(n + 1),
+                    None,
+                    format!("side `{raw_side}` is not LONG or SHORT"),
+                    Some("LONG/SHORT or BUY/SELL, any case".into()),
+                ));
+                continue;
+            }
+        };
+        match fields.get(size_col).and_then(|v| v.parse::<f64>().ok()) {
+            Some(size) if size.is_finite() && size >= 0.0 => {
+                let size = size * ip.size_scale;
+                if size > 0.0 && size * ip.price_usd >= ip.min_notional_usd.max(1e-9) {
+                    rows.push((sign, size));
+                }
+            }
+            _ => problems.push(problem(
+                file,
+                Some(n + 1),
+                None,
+                format!("`{}` is not a size", fields.get(size_col).copied().unwrap_or_default()),
+                Some("a non-negative number".into()),
+            )),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(Problems(problems));
+    }
+    // Largest first, then the cap; the order is the file's for equal sizes (stable sort).
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if let Some(max) = ip.max_rows {
+        rows.truncate(max as usize);
+    }
+    Ok(rows)
 }
 
 /// Parses `seconds,price` rows; a first row that is not numeric is a header. Times must not
@@ -560,6 +770,22 @@ fn parse_points_csv(data: &str, file: &str) -> Result<Vec<[f64; 2]>, Problems> {
         Ok(points)
     } else {
         Err(Problems(problems))
+    }
+}
+
+/// The venue an agent's seeded inventory is on: an arbitrageur's spot leg (by the presets'
+/// `spot` flag, checked at build), else its own venue.
+pub(crate) fn inventory_venue<'a>(raw: &'a RawScenario, a: &'a RawAgent) -> &'a str {
+    match (&a.venue_b, a.kind.as_str()) {
+        (Some(vb), "arbitrageur") => {
+            let b_is_spot = raw.venues.iter().any(|v| &v.name == vb && v.preset == "spot");
+            if b_is_spot {
+                vb
+            } else {
+                &a.venue
+            }
+        }
+        _ => &a.venue,
     }
 }
 
@@ -806,7 +1032,7 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             continue;
         };
         for f in set_fields(a) {
-            if !allowed.contains(&f) {
+            if !allowed.contains(&f) && !COMMON.contains(&f) {
                 p(
                     line(f),
                     format!("agents[{i}].{f}"),
@@ -840,6 +1066,44 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                     format!("agents[{i}].venue_b"),
                     "the second leg must be on another venue".into(),
                     None,
+                );
+            }
+        }
+        if a.inventory_usd.is_some() != a.inventory_price_usd.is_some() {
+            p(
+                line("inventory_usd"),
+                format!("agents[{i}].inventory_usd"),
+                "inventory_usd and inventory_price_usd go together".into(),
+                Some("inventory_usd = 50000, inventory_price_usd = 1.0".into()),
+            );
+        }
+        for (f, v) in [
+            ("inventory_usd", a.inventory_usd),
+            ("inventory_price_usd", a.inventory_price_usd),
+            ("strike_usd", a.strike_usd),
+        ] {
+            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
+                p(line(f), format!("agents[{i}].{f}"), "must be positive".into(), None);
+            }
+        }
+        if let Some(d) = a.dump_fraction {
+            if !(0.0..=1.0).contains(&d) {
+                p(
+                    line("dump_fraction"),
+                    format!("agents[{i}].dump_fraction"),
+                    format!("{d} is not a fraction"),
+                    Some("between 0 and 1".into()),
+                );
+            }
+        }
+        if a.inventory_usd.is_some() {
+            let venue = inventory_venue(raw, a);
+            if !raw.agents.iter().any(|h| h.kind == "holder" && h.venue == venue) {
+                p(
+                    line("inventory_usd"),
+                    format!("agents[{i}].inventory_usd"),
+                    format!("inventory needs a `holder` agent on venue `{venue}` to hand it over"),
+                    Some(format!("add [[agents]] kind = \"holder\", venue = \"{venue}\", with capital to back the supply")),
                 );
             }
         }
@@ -910,6 +1174,46 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                     );
                 }
             }
+        }
+    }
+    for (i, ip) in raw.initial_positions.iter().enumerate() {
+        let line = |f: &str| line_of(text, "initial_positions", Some(i), Some(f));
+        let key = |f: &str| format!("initial_positions[{i}].{f}");
+        if let Err(e) = market_ok(&ip.venue, &ip.market) {
+            p(line("venue"), key("venue"), e, None);
+        }
+        if !raw.agents.iter().any(|h| h.kind == "holder" && h.venue == ip.venue) {
+            p(
+                line("venue"),
+                key("venue"),
+                format!(
+                    "initial positions need a `holder` agent on venue `{}` as their counterparty",
+                    ip.venue
+                ),
+                Some("add an [[agents]] entry with kind = \"holder\" on that venue".into()),
+            );
+        }
+        if !(ip.price_usd.is_finite() && ip.price_usd > 0.0) {
+            p(line("price_usd"), key("price_usd"), "must be positive".into(), None);
+        }
+        if ip.leverage[0] == 0 || ip.leverage[1] < ip.leverage[0] {
+            p(
+                line("leverage"),
+                key("leverage"),
+                "need 1 <= min <= max".into(),
+                Some("leverage = [3, 20]".into()),
+            );
+        }
+        if !(ip.size_scale.is_finite() && ip.size_scale > 0.0) {
+            p(line("size_scale"), key("size_scale"), "must be positive".into(), None);
+        }
+        if ip.rows.is_empty() {
+            p(
+                line("csv"),
+                key("csv"),
+                format!("no rows of `{}` left after the filters", ip.csv),
+                Some("check `asset`, `min_notional_usd` and the column names".into()),
+            );
         }
     }
     for (i, t) in raw.timeline.iter().enumerate() {
@@ -996,6 +1300,10 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             "fat_finger",
             "one_sided_sell",
             "one_sided_buy",
+            // Loan-based makers: the project recalls the loan.
+            "recall",
+            // Keepers: extra seconds on every request (`value`), 0 to clear.
+            "congestion",
         ];
         if !SIGNALS.contains(&t.signal.as_str()) {
             p(

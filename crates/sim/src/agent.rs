@@ -63,12 +63,17 @@ pub trait Agent {
     fn signal(&mut self, ctx: &mut Ctx<'_>, signal: &Signal) {
         let _ = (ctx, signal);
     }
+    /// Called (after the agent's data latency) when a message of a kind it subscribed to was
+    /// published; read the new messages with [`Ctx::feed_since`].
+    fn on_feed(&mut self, ctx: &mut Ctx<'_>) {
+        let _ = ctx;
+    }
 }
 
 /// What an agent asked for during a callback.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Action {
-    Send { venue: VenueIndex, command: Command },
+    Send { venue: VenueIndex, command: Command, extra_delay_ns: u64 },
     WakeAt(TimeNs),
 }
 
@@ -89,6 +94,7 @@ pub struct Ctx<'a> {
     pub(crate) actions: &'a mut Vec<Action>,
     pub(crate) next_order_id: &'a mut u64,
     pub(crate) reference: Option<f64>,
+    pub(crate) feed: &'a crate::feed::Feed,
 }
 
 impl Ctx<'_> {
@@ -156,7 +162,34 @@ impl Ctx<'_> {
 
     /// Sends a command to a venue; it arrives after this agent's order latency.
     pub fn send(&mut self, venue: VenueIndex, command: Command) {
-        self.actions.push(Action::Send { venue, command });
+        self.actions.push(Action::Send { venue, command, extra_delay_ns: 0 });
+    }
+
+    /// Sends a command that arrives `extra_delay_ns` later than the order latency alone (a
+    /// congested chain, a keeper waiting for gas).
+    pub fn send_delayed(&mut self, venue: VenueIndex, command: Command, extra_delay_ns: u64) {
+        self.actions.push(Action::Send { venue, command, extra_delay_ns });
+    }
+
+    /// Public messages after sequence number `after_seq` that this agent can have seen (published
+    /// at least its data latency ago), oldest first. Keep the last `seq` read as the cursor.
+    pub fn feed_since(&self, after_seq: u64) -> impl Iterator<Item = &crate::feed::FeedItem> + '_ {
+        let cutoff = TimeNs(self.now.get().saturating_sub(self.data_latency_ns));
+        self.feed.since(after_seq, cutoff)
+    }
+
+    /// Whether a market is a spot market (sells limited to holdings, no funding).
+    pub fn is_spot(&self, venue: VenueIndex, market: MarketId) -> bool {
+        self.venues
+            .get(venue)
+            .and_then(|v| v.engine.config().markets.get(market.index()))
+            .is_some_and(|m| m.spot)
+    }
+
+    /// Accounts (with the isolated market, if any) a venue has queued as below maintenance and
+    /// not yet liquidated: public on chain, what outside keepers look for.
+    pub fn liquidatable(&self, venue: VenueIndex) -> Vec<(AccountId, Option<MarketId>)> {
+        self.venues.get(venue).map_or_else(Vec::new, |v| v.engine.queued_liquidations())
     }
 
     /// Wakes this agent again after `delay_ns`.

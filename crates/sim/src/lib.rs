@@ -12,6 +12,7 @@
 //! of venue books and, where configured, of the exogenous reference — a labelled input.
 
 pub mod agent;
+pub mod feed;
 pub mod metrics;
 pub mod reference;
 pub mod rng;
@@ -26,6 +27,8 @@ use sha2::{Digest, Sha256};
 
 use agent::{Action, VenueRead};
 pub use agent::{Agent, Ctx, Signal, Snapshot, VenueIndex};
+use feed::Feed;
+pub use feed::{FeedItem, MarketMessage, Subscriptions};
 use metrics::{Collector, SecondAccumulator};
 pub use metrics::{SecondRow, Summary};
 pub use reference::{ReferenceModel, ReferencePath};
@@ -86,6 +89,8 @@ pub struct AgentSpec {
     /// Most commands the agent may send per simulated second; more are dropped and counted
     /// (an exchange's rate limit). None: unlimited.
     pub commands_per_s_max: Option<u32>,
+    /// Public messages that wake the agent (after its data latency) through `Agent::on_feed`.
+    pub subscriptions: Subscriptions,
 }
 
 /// A venue in the world.
@@ -124,6 +129,10 @@ pub struct WorldSpec {
     /// Venue commands the scenario schedules (exchange halts, margin-tier changes): labelled
     /// exogenous events, applied at their time.
     pub scheduled: Vec<(TimeNs, VenueIndex, Command)>,
+    /// Positions that exist when the run starts (seeded at time zero, after the first oracle
+    /// prices): `(venue, initial price if the market has no oracle price yet, SeedPosition)`.
+    /// The price is a labelled input, used only to start a market without one.
+    pub seeds: Vec<(VenueIndex, Ticks, Command)>,
 }
 
 /// Receives the run's outputs as they happen.
@@ -188,6 +197,8 @@ enum Item {
     Second,
     Timeline(usize),
     Scheduled(usize),
+    Notify(usize),
+    Seed(usize),
 }
 
 /// Why an agent is called.
@@ -195,6 +206,7 @@ enum Call<'a> {
     Start,
     Wake,
     Signal(&'a Signal),
+    Feed,
 }
 
 struct AgentSlot {
@@ -208,6 +220,8 @@ struct AgentSlot {
     data_latency_ns: u64,
     rng: Rng,
     next_order_id: u64,
+    /// A feed wake-up is already queued.
+    notify_pending: bool,
 }
 
 struct VenueState {
@@ -256,6 +270,10 @@ pub struct World {
     /// Oracles currently in an outage (no updates reach their venue).
     oracle_down: Vec<bool>,
     scheduled: Vec<(TimeNs, VenueIndex, Command)>,
+    seeds: Vec<(VenueIndex, Ticks, Command)>,
+    feed: Feed,
+    /// Agents subscribed to some kind of message, with what they follow.
+    subscribers: Vec<(usize, Subscriptions)>,
 }
 
 /// An exact decimal as an `f64`, for display and agent arithmetic (never for engine state).
@@ -312,6 +330,9 @@ impl World {
             throttled: 0,
             oracle_down: Vec::new(),
             scheduled: spec.scheduled,
+            seeds: spec.seeds,
+            feed: Feed::default(),
+            subscribers: Vec::new(),
         };
         world.oracle_down = vec![false; world.oracles.len()];
         let mut setup: Vec<(VenueIndex, Command)> = Vec::new();
@@ -334,6 +355,9 @@ impl World {
         }
         for (i, a) in spec.agents.into_iter().enumerate() {
             let account = AccountId(AccountId::FIRST_USER + i as u32);
+            if a.subscriptions.any() {
+                world.subscribers.push((i, a.subscriptions));
+            }
             for vi in 0..world.venues.len() {
                 setup.push((vi, Command::OpenAccount { account }));
             }
@@ -350,6 +374,7 @@ impl World {
                 data_latency_ns: a.data_latency_ns,
                 rng: Rng::stream(spec.seed, &format!("agent/{i}")),
                 next_order_id: (i as u64 + 1) << 32,
+                notify_pending: false,
             });
             world.agents.push(a.agent);
         }
@@ -389,6 +414,10 @@ impl World {
         for i in 0..self.scheduled.len() {
             let at = self.scheduled[i].0;
             self.push(at, Item::Scheduled(i));
+        }
+        // Seeds follow the first oracle updates (same time, later in the queue).
+        for i in 0..self.seeds.len() {
+            self.push(TimeNs::ZERO, Item::Seed(i));
         }
         // Agents start after the first oracle prices and snapshot exist.
         for i in 0..self.agents.len() {
@@ -434,6 +463,23 @@ impl World {
                     let (_, vi, command) = self.scheduled[i].clone();
                     self.apply(vi, &command, sink);
                 }
+                Item::Seed(i) => {
+                    let (vi, price, command) = self.seeds[i].clone();
+                    if let Command::SeedPosition { market, .. } = command {
+                        let has_oracle = self.venues[vi]
+                            .engine
+                            .market(market)
+                            .is_some_and(|m| m.oracle.is_some());
+                        if !has_oracle {
+                            self.apply(vi, &Command::SetOracle { market, price }, sink);
+                        }
+                    }
+                    self.apply(vi, &command, sink);
+                }
+                Item::Notify(i) => {
+                    self.slots[i].notify_pending = false;
+                    self.call_agent(i, Call::Feed);
+                }
                 Item::Timeline(i) => {
                     let entry = self.timeline[i].clone();
                     // `oracle:N` addresses the N-th oracle: an outage stops its updates.
@@ -471,6 +517,7 @@ impl World {
             .iter()
             .map(|v| VenueRead { engine: &v.engine, snapshots: &v.snapshots })
             .collect();
+        let feed = &self.feed;
         let slot = &mut self.slots[i];
         let mut ctx = Ctx {
             now: self.now,
@@ -481,19 +528,21 @@ impl World {
             actions: &mut self.actions,
             next_order_id: &mut slot.next_order_id,
             reference,
+            feed,
         };
         let agent = &mut self.agents[i];
         match call {
             Call::Start => agent.start(&mut ctx),
             Call::Wake => agent.wake(&mut ctx),
             Call::Signal(s) => agent.signal(&mut ctx, s),
+            Call::Feed => agent.on_feed(&mut ctx),
         }
         drop(reads);
         let actions = std::mem::take(&mut self.actions);
         for action in &actions {
             match action {
                 Action::WakeAt(at) => self.push(*at, Item::Wake(i)),
-                Action::Send { venue, command } => {
+                Action::Send { venue, command, extra_delay_ns } => {
                     let slot = &mut self.slots[i];
                     if let Some(max) = slot.commands_per_s_max {
                         let second = self.now.get() / TimeNs::SECOND;
@@ -508,7 +557,8 @@ impl World {
                     }
                     let jitter =
                         if slot.jitter_ns > 0 { slot.rng.below(slot.jitter_ns) } else { 0 };
-                    let at = TimeNs(self.now.get() + slot.order_latency_ns + jitter);
+                    let at =
+                        TimeNs(self.now.get() + slot.order_latency_ns + jitter + extra_delay_ns);
                     let index = match self.free_pending.pop() {
                         Some(k) => {
                             self.pending[k] = Some(command.clone());
@@ -555,6 +605,18 @@ impl World {
             let notional = event_notional(venue, event);
             if let Event::Fill { market, size, taker_side, .. } = event {
                 venue.flow[market.index()] += size.get() * taker_side.sign();
+            }
+            if let Some(message) = Feed::message(event) {
+                self.feed.publish(self.now, vi, message);
+                for &(a, subscriptions) in &self.subscribers {
+                    let slot = &mut self.slots[a];
+                    if !slot.notify_pending && subscriptions.wants(&message) {
+                        slot.notify_pending = true;
+                        self.seq += 1;
+                        let at = TimeNs(self.now.get() + slot.data_latency_ns.max(1));
+                        self.queue.push(Reverse((at, self.seq, Item::Notify(a))));
+                    }
+                }
             }
             let acc = metrics::event_market(event).and_then(|m| venue.seconds.get_mut(m.index()));
             self.collector.event(time_s, event, notional, acc);
