@@ -73,4 +73,14 @@ impl Agent for NoiseTrader {
         let wait = ctx.rng().exponential(self.params.mean_interval_s);
         ctx.wake_in(secs(wait));
     }
+
+    /// `buy_share` (value: the new share, 0 to 1): the crowd's mood changes — news, a hack, an
+    /// unlock — without anyone scripting a price.
+    fn signal(&mut self, _ctx: &mut Ctx<'_>, signal: &cascade_sim::Signal) {
+        if signal.name == "buy_share" {
+            if let Some(v) = signal.value.as_deref().and_then(|v| v.parse::<f64>().ok()) {
+                self.params.buy_share = v.clamp(0.0, 1.0);
+            }
+        }
+    }
 }

@@ -25,10 +25,11 @@ pub(crate) struct Settings {
     pub(crate) out: Option<PathBuf>,
     pub(crate) audit: bool,
     pub(crate) progress: bool,
+    pub(crate) report: bool,
 }
 
 /// The output format version written into summary.json; `cascade report` refuses others.
-pub(crate) const OUTPUT_VERSION: u32 = 1;
+pub(crate) const OUTPUT_VERSION: u32 = cascade_output::OUTPUT_VERSION;
 
 struct AuditObserver {
     auditors: Vec<Auditor>,
@@ -225,31 +226,36 @@ impl RunSink for ParquetSink {
         if self.error.is_some() {
             return;
         }
-        let row = TimeseriesRow {
-            time_s: r.time_s,
-            venue: r.venue.clone(),
-            market: r.market.clone(),
-            last: r.last,
-            mark: r.mark,
-            oracle: r.oracle,
-            reference: r.reference,
-            best_bid: r.best_bid,
-            best_ask: r.best_ask,
-            spread_bps: r.spread_bps,
-            depth_1pct_usd: r.depth_1pct_usd,
-            depth_5pct_usd: r.depth_5pct_usd,
-            open_interest: r.open_interest,
-            open_interest_usd: r.open_interest_usd,
-            funding_rate: r.funding_rate,
-            liquidated_long_usd: r.liquidated_long_usd,
-            liquidated_short_usd: r.liquidated_short_usd,
-            insurance_fund_usd: r.insurance_fund_usd,
-            vault_equity_usd: r.vault_equity_usd,
-            adl_usd: r.adl_usd,
-        };
+        let row = timeseries_row(r);
         if let Err(e) = self.writer.push_timeseries(&row) {
             self.error = Some(e);
         }
+    }
+}
+
+/// The output row of a simulated second (also the live page's row frame).
+pub(crate) fn timeseries_row(r: &SecondRow) -> TimeseriesRow {
+    TimeseriesRow {
+        time_s: r.time_s,
+        venue: r.venue.clone(),
+        market: r.market.clone(),
+        last: r.last,
+        mark: r.mark,
+        oracle: r.oracle,
+        reference: r.reference,
+        best_bid: r.best_bid,
+        best_ask: r.best_ask,
+        spread_bps: r.spread_bps,
+        depth_1pct_usd: r.depth_1pct_usd,
+        depth_5pct_usd: r.depth_5pct_usd,
+        open_interest: r.open_interest,
+        open_interest_usd: r.open_interest_usd,
+        funding_rate: r.funding_rate,
+        liquidated_long_usd: r.liquidated_long_usd,
+        liquidated_short_usd: r.liquidated_short_usd,
+        insurance_fund_usd: r.insurance_fund_usd,
+        vault_equity_usd: r.vault_equity_usd,
+        adl_usd: r.adl_usd,
     }
 }
 
@@ -345,8 +351,12 @@ pub(crate) fn run(settings: &Settings) -> Result<ExitCode> {
     write_text_atomic(&out.join("scenario.toml"), scenario.resolved_toml())
         .context("writing scenario.toml")?;
     write_text_atomic(&out.join("seed.txt"), &format!("{seed}\n")).context("writing seed.txt")?;
+    let report = if settings.report { Some(crate::report::write(&out)?) } else { None };
     let _ = counts;
     print_summary(&scenario, seed, &result, &out, wall.as_secs_f64());
+    if let Some((path, bytes)) = report {
+        println!("  report {} ({} KB)", path.display(), bytes.div_ceil(1024));
+    }
     if let Some(failure) = result.observer_error {
         eprintln!("error: audit failed: {failure}");
         return Ok(ExitCode::from(1));

@@ -1,6 +1,7 @@
 //! The `cascade` binary end to end: help and listings (snapshots), validation errors, and the
 //! default scenario run twice with the auditor on (same seed ⇒ same digest; another seed ⇒
-//! another digest), its summary pinned by a snapshot and its Parquet files present.
+//! another digest), its summary pinned by a snapshot, its Parquet files and report present
+//! (`--no-report` leaves the report out; `cascade report` writes it and refuses a non-run).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -26,6 +27,8 @@ fn help_texts() {
     for (name, args) in [
         ("help", vec!["--help"]),
         ("run_help", vec!["run", "--help"]),
+        ("report_help", vec!["report", "--help"]),
+        ("serve_help", vec!["serve", "--help"]),
         ("validate_help", vec!["validate", "--help"]),
         ("scenarios_help", vec!["scenarios", "--help"]),
         ("presets_help", vec!["presets", "--help"]),
@@ -78,7 +81,8 @@ fn default_run_is_audited_reproducible_and_pinned() {
     let (code, stdout, stderr) =
         cascade(&["run", "--audit", "--no-progress", "--out", a.to_str().unwrap()]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let (code, _, _) = cascade(&["run", "--no-progress", "--out", b.to_str().unwrap()]);
+    let (code, _, _) =
+        cascade(&["run", "--no-progress", "--no-report", "--out", b.to_str().unwrap()]);
     assert_eq!(code, 0);
     let (code, _, _) =
         cascade(&["run", "--no-progress", "--seed", "7", "--out", c.to_str().unwrap()]);
@@ -88,9 +92,23 @@ fn default_run_is_audited_reproducible_and_pinned() {
     assert!(sa["audit"]["steps"].as_u64().unwrap() > 10_000);
     assert_eq!(sa["digest"], sb["digest"], "same scenario and seed must give the same digest");
     assert_ne!(sa["digest"], sc["digest"], "another seed must give another digest");
-    for f in ["timeseries.parquet", "events.parquet", "scenario.toml", "seed.txt"] {
+    for f in ["timeseries.parquet", "events.parquet", "scenario.toml", "seed.txt", "report.html"] {
         assert!(a.join(f).is_file(), "{f} missing");
     }
+    assert!(!b.join("report.html").exists(), "--no-report writes no report");
+    let report = std::fs::read_to_string(a.join("report.html")).unwrap();
+    assert!(report.contains(sa["digest"].as_str().unwrap()), "the report names the digest");
+    assert!(report.contains("<svg"), "the report has its charts");
+    // `cascade report` writes it afterwards, and refuses a folder that is not a run.
+    let (code, stdout, stderr) = cascade(&["report", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(b.join("report.html").is_file() && stdout.contains("report.html"), "{stdout}");
+    let not_a_run = temp_dir("not-a-run");
+    std::fs::create_dir_all(&not_a_run).unwrap();
+    let (code, _, stderr) = cascade(&["report", not_a_run.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is not a run folder: it has no summary.json"), "{stderr}");
+    assert!(!not_a_run.join("report.html").exists());
     // The crash the default scenario claims: liquidations, then the backstop, then ADL.
     let m = &sa["metrics"];
     assert!(m["liquidations_count"].as_u64().unwrap() > 50, "{m}");
@@ -108,7 +126,7 @@ fn default_run_is_audited_reproducible_and_pinned() {
     pinned["audit"]["steps"] = serde_json::json!("<steps>");
     pinned["version"] = serde_json::json!("<version>");
     insta::assert_json_snapshot!("default_summary", pinned);
-    for d in [a, b, c] {
+    for d in [a, b, c, not_a_run] {
         let _ = std::fs::remove_dir_all(d);
     }
 }

@@ -37,6 +37,10 @@ pub use writer::{OutputSummary, RunWriter, TableSummary, WriterOptions, DEFAULT_
 pub const TIMESERIES_FILE: &str = "timeseries.parquet";
 /// File name of the events table inside a run directory.
 pub const EVENTS_FILE: &str = "events.parquet";
+/// Version of the run folder's layout as a whole (file names, summary.json fields, table
+/// columns), written into summary.json as `output_version`; readers such as the report refuse
+/// other versions.
+pub const OUTPUT_VERSION: u32 = 1;
 /// Version of the two tables' column layout, stored in each file's key-value metadata as
 /// `cascade.schema_version` (with `cascade.table` = `timeseries` or `events`).
 pub const SCHEMA_VERSION: u32 = 1;

@@ -13,8 +13,8 @@ use arrow_array::types::Int32Type;
 use arrow_array::ArrayRef;
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
-/// One row per simulated second per market.
-#[derive(Debug, Clone, PartialEq, Default)]
+/// One row per simulated second per market (also the live page's row frame, hence serde).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TimeseriesRow {
     /// Simulated time in whole seconds since the run's start.
     pub time_s: i64,

@@ -1304,6 +1304,8 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             "recall",
             // Keepers: extra seconds on every request (`value`), 0 to clear.
             "congestion",
+            // Noise traders: a new share of buys (`value`, 0 to 1).
+            "buy_share",
         ];
         if !SIGNALS.contains(&t.signal.as_str()) {
             p(

@@ -336,3 +336,58 @@ loss_cap = "25000"
         .to_string();
     assert!(err.contains("venues[0].overrides") && err.contains("accounts_per_step"), "{err}");
 }
+
+/// The default scenario does what its description says: after the main maker pulls its bids at
+/// 600 s the price falls, longs (not shorts) are liquidated, and the pipeline runs in order —
+/// liquidations, then backstop takeovers, then ADL.
+#[test]
+fn the_default_scenario_is_a_long_liquidation_crash() {
+    let child = format!("include = \"builtin:{DEFAULT_SCENARIO}\"\nduration_s = 900\n");
+    let s = load(&child, "default.toml", &mut cascade_scenario::builtin_resolver).unwrap();
+    #[derive(Default)]
+    struct Seen {
+        mark_600: Option<f64>,
+        mark_900: Option<f64>,
+        first_liquidation: Option<u64>,
+        first_backstop: Option<u64>,
+        first_adl: Option<u64>,
+        long: f64,
+        short: f64,
+    }
+    impl cascade_sim::RunSink for Seen {
+        fn event(&mut self, time: cascade_num::TimeNs, _: u64, _: &str, e: &cascade_model::Event) {
+            use cascade_model::Event;
+            let t = time.get();
+            match e {
+                Event::LiquidationStarted { .. } => {
+                    self.first_liquidation.get_or_insert(t);
+                }
+                Event::PositionTransferred { .. } => {
+                    self.first_backstop.get_or_insert(t);
+                }
+                Event::AdlFill { .. } => {
+                    self.first_adl.get_or_insert(t);
+                }
+                _ => {}
+            }
+        }
+        fn second(&mut self, row: &cascade_sim::SecondRow) {
+            match row.time_s {
+                600 => self.mark_600 = row.mark,
+                900 => self.mark_900 = row.mark,
+                _ => {}
+            }
+            self.long += row.liquidated_long_usd;
+            self.short += row.liquidated_short_usd;
+        }
+    }
+    let mut seen = Seen::default();
+    let result = audited(build(&s, s.seed())).run(&mut seen, &mut |_| {});
+    assert_eq!(result.observer_error, None);
+    let (before, after) = (seen.mark_600.unwrap(), seen.mark_900.unwrap());
+    assert!(after < 0.7 * before, "mark {before} at 600 s, {after} at 900 s");
+    assert!(seen.long > 0.0 && seen.short == 0.0, "long {} short {}", seen.long, seen.short);
+    let (l, b, a) =
+        (seen.first_liquidation.unwrap(), seen.first_backstop.unwrap(), seen.first_adl.unwrap());
+    assert!(600 * 1_000_000_000 < l && l <= b && b <= a, "liquidation {l}, backstop {b}, ADL {a}");
+}
