@@ -127,6 +127,10 @@ impl ParquetSink {
                 row.order_id = order.map(|o| o.0);
                 row.reason = Some(format!("{reason:?}"));
             }
+            Event::SafeguardTriggered { market, kind } => {
+                row.market = m(*market).map(|mm| mm.symbol.clone());
+                row.reason = Some(format!("{kind:?}"));
+            }
             Event::OraclePrice { market, price } | Event::MarkPrice { market, price } => {
                 if let Some(mm) = m(*market) {
                     row.market = Some(mm.symbol.clone());

@@ -62,6 +62,7 @@ impl RunSink for LiveSink {
             | Event::AdlFill { .. }
             | Event::MarketHalted { .. }
             | Event::MarginTiersChanged { .. }
+            | Event::SafeguardTriggered { .. }
             | Event::BadDebt { .. } => self.pending.entry(venue.to_string()).or_default(),
             _ => return,
         };
@@ -69,7 +70,9 @@ impl RunSink for LiveSink {
             Event::LiquidationStarted { .. } => p.liquidations += 1,
             Event::PositionTransferred { .. } => p.backstops += 1,
             Event::AdlFill { .. } => p.adl_fills += 1,
-            Event::MarketHalted { .. } | Event::MarginTiersChanged { .. } => p.safeguards += 1,
+            Event::MarketHalted { halted: true, .. }
+            | Event::MarginTiersChanged { .. }
+            | Event::SafeguardTriggered { .. } => p.safeguards += 1,
             Event::BadDebt { amount, .. } => {
                 p.bad_debts += 1;
                 p.bad_debt_usd += amount.get() as f64 / 1e6;

@@ -29,6 +29,8 @@ fn help_texts() {
         ("run_help", vec!["run", "--help"]),
         ("report_help", vec!["report", "--help"]),
         ("serve_help", vec!["serve", "--help"]),
+        ("compare_help", vec!["compare", "--help"]),
+        ("sweep_help", vec!["sweep", "--help"]),
         ("validate_help", vec!["validate", "--help"]),
         ("scenarios_help", vec!["scenarios", "--help"]),
         ("presets_help", vec!["presets", "--help"]),

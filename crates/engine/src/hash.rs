@@ -86,6 +86,14 @@ fn hash_account(h: &mut StateHasher, a: &Account) {
 
 fn hash_market(h: &mut StateHasher, engine: &Engine, m: &MarketState) {
     h.u64(u64::from(m.halted));
+    h.u64(m.breaker_until.map_or(u64::MAX, |t| t.get()));
+    h.u64(m.oracle_at.get());
+    h.u64(u64::from(m.stale_reported));
+    h.u64(m.mark_history.len() as u64);
+    for &(t, p) in &m.mark_history {
+        h.u64(t.get());
+        h.i64(p);
+    }
     h.u64(m.spec.tiers.len() as u64);
     for t in &m.spec.tiers {
         h.i64(t.notional_floor.get());
@@ -137,6 +145,7 @@ fn hash_market(h: &mut StateHasher, engine: &Engine, m: &MarketState) {
                     | u64::from(meta.post_only) << 1
                     | (meta.self_trade as u64) << 2,
             );
+            h.u64(meta.placed_at.get());
         }
         h.u64(u64::MAX);
     }

@@ -58,6 +58,8 @@ pub(crate) struct OrderMeta {
     pub(crate) reduce_only: bool,
     pub(crate) post_only: bool,
     pub(crate) self_trade: cascade_model::SelfTradePrevention,
+    /// When the order was accepted (the minimum quote life counts from here).
+    pub(crate) placed_at: TimeNs,
 }
 
 /// The exchange.
@@ -214,6 +216,10 @@ impl Engine {
                 holders: Vec::new(),
                 long_triggers: BTreeSet::new(),
                 short_triggers: BTreeSet::new(),
+                oracle_at: TimeNs::ZERO,
+                stale_reported: false,
+                mark_history: std::collections::VecDeque::new(),
+                breaker_until: None,
             });
         }
         let mut accounts = vec![Account::closed(), Account::closed()];
@@ -301,6 +307,26 @@ impl Engine {
         };
         if let Err(reason) = result {
             out.push(rejected(command, reason));
+            // Refusals by a safeguard are also counted as the safeguard firing.
+            let kind = match reason {
+                RejectReason::OpenInterestCap => {
+                    Some(cascade_model::SafeguardKind::OpenInterestCap)
+                }
+                RejectReason::OrderTooYoung => Some(cascade_model::SafeguardKind::MinRestingTime),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                let market = match command {
+                    Command::PlaceOrder(o) => Some(o.market),
+                    Command::CancelOrder { order, .. } | Command::AmendOrder { order, .. } => {
+                        self.orders.get(&order.0).map(|m| m.market)
+                    }
+                    _ => None,
+                };
+                if let Some(market) = market {
+                    out.push(Event::SafeguardTriggered { market, kind });
+                }
+            }
         }
     }
 

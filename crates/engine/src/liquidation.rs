@@ -177,6 +177,26 @@ impl Engine {
 
     /// Processes queued liquidations, up to the per-step limit; the rest wait for the next step.
     pub(crate) fn liquidation_step(&mut self, out: &mut Vec<Event>) {
+        // Oracle validity rail: with a stale oracle price, queued liquidations wait.
+        if let Some(stale_ns) = self.config.safeguards.oracle_stale_ns {
+            let now = self.now;
+            let mut stale = false;
+            for m in &mut self.markets {
+                let old =
+                    m.oracle.is_some() && now.get().saturating_sub(m.oracle_at.get()) > stale_ns;
+                if old && !m.stale_reported {
+                    out.push(Event::SafeguardTriggered {
+                        market: m.id,
+                        kind: cascade_model::SafeguardKind::OracleStale,
+                    });
+                }
+                m.stale_reported = old;
+                stale |= old;
+            }
+            if stale {
+                return;
+            }
+        }
         // Recorded bad debt is retried whenever the insurance fund can pay something.
         if !self.bad_debts.is_empty() && self.insurance_capacity() > 0 {
             let retry: Vec<(u32, u16)> = self.bad_debts.iter().copied().collect();
@@ -598,6 +618,7 @@ impl Engine {
             reduce_only: true,
             post_only: false,
             self_trade: SelfTradePrevention::CancelMaker,
+            placed_at: self.now,
         };
         let filled_value: i128 = events
             .iter()

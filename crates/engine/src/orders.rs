@@ -140,6 +140,24 @@ impl Engine {
         } else if value < i128::from(market.spec.min_notional.get()) {
             return Err(RejectReason::BelowMinimumNotional);
         }
+        if let Some(cap) = self.config.safeguards.open_interest_max {
+            // Open-interest cap: an order that adds exposure may not take the market's open
+            // interest (at the oracle) past the cap.
+            let pos = position.map_or(0, |p| p.size.get());
+            let adds = !o.reduce_only
+                && (pos == 0 || (pos > 0) == (o.side == Side::Buy) || size > pos.abs());
+            if adds {
+                let open = i128::from(market.long_open_interest.get())
+                    * i128::from(oracle.get())
+                    * i128::from(market.quote_per_tick_lot);
+                let added = i128::from(size)
+                    * i128::from(oracle.get())
+                    * i128::from(market.quote_per_tick_lot);
+                if open + added > i128::from(cap.get()) {
+                    return Err(RejectReason::OpenInterestCap);
+                }
+            }
+        }
         if market.spec.spot && o.side == Side::Sell {
             // Spot: sell only what is held, less the sells already resting.
             let held = position.map_or(0, |p| p.size.get() - p.open_sell.get());
@@ -420,6 +438,7 @@ impl Engine {
             reduce_only: o.reduce_only,
             post_only: time_in_force == TimeInForce::PostOnly,
             self_trade: o.self_trade,
+            placed_at: self.now,
         };
         self.settle_book_events(meta, o.id, false, &events, out);
         self.scratch = events;
@@ -816,6 +835,16 @@ impl Engine {
         }
     }
 
+    /// The minimum quote life: a resting order may not be cancelled or amended too soon.
+    fn check_min_resting(&self, meta: &OrderMeta) -> Result<(), RejectReason> {
+        match self.config.safeguards.min_resting_ns {
+            Some(min) if self.now.get().saturating_sub(meta.placed_at.get()) < min => {
+                Err(RejectReason::OrderTooYoung)
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub(crate) fn cancel_order(
         &mut self,
         account: cascade_model::AccountId,
@@ -827,6 +856,7 @@ impl Engine {
         if meta.account != account {
             return Err(RejectReason::NotOrderOwner);
         }
+        self.check_min_resting(&meta)?;
         let view = self.markets[meta.market.index()]
             .book
             .cancel(id)
@@ -896,6 +926,7 @@ impl Engine {
         }
         let view =
             self.markets[meta.market.index()].book.order(id).ok_or(RejectReason::UnknownOrder)?;
+        self.check_min_resting(&meta)?;
         if size.get() <= 0 || size.get() > SIZE_LOTS_MAX {
             return Err(RejectReason::NonPositiveSize);
         }

@@ -55,11 +55,16 @@ impl Engine {
     pub(crate) fn advance_to(&mut self, at: TimeNs, out: &mut Vec<Event>) {
         // Bounded by: each iteration moves one schedule strictly forward past `at` eventually.
         loop {
+            let reopen = self.markets.iter().filter_map(|m| m.breaker_until).min();
             let next = self.next_mark_at.min(self.next_sample_at).min(self.next_funding_at);
+            let next = reopen.map_or(next, |r| r.min(next));
             if next > at {
                 break;
             }
             self.now = next;
+            if reopen == Some(next) {
+                self.reopen_after_breaker(out);
+            }
             if self.next_mark_at == next {
                 self.next_mark_at = TimeNs(next.get().saturating_add(self.config.mark_interval_ns));
                 self.update_all_marks(out);
@@ -88,7 +93,26 @@ impl Engine {
         if price.get() <= 0 || price.get() > PRICE_TICKS_MAX {
             return Err(RejectReason::NonPositivePrice);
         }
+        // Oracle rail: one update may move the price at most `oracle_step_max` from the last.
+        let mut price = price;
+        if let (Some(step), Some(previous)) =
+            (self.config.safeguards.oracle_step_max, self.markets[m].oracle)
+        {
+            let p = i128::from(previous.get());
+            let band = mul_div(p, step.get().into(), PPM.into(), Rounding::Floor).unwrap_or(0);
+            let (lo, hi) = ((p - band).max(1), p + band);
+            let clamped = i128::from(price.get()).clamp(lo, hi);
+            if clamped != i128::from(price.get()) {
+                price =
+                    Ticks(i64::try_from(clamped).unwrap_or(PRICE_TICKS_MAX).min(PRICE_TICKS_MAX));
+                out.push(Event::SafeguardTriggered {
+                    market,
+                    kind: cascade_model::SafeguardKind::OracleClamped,
+                });
+            }
+        }
         self.markets[m].oracle = Some(price);
+        self.markets[m].oracle_at = self.now;
         out.push(Event::OraclePrice { market, price });
         self.update_mark(m, out);
         self.liquidation_step(out);
@@ -201,11 +225,79 @@ impl Engine {
                 median(&mut [p1, p2, p3])
             }
         };
-        let mark = Ticks(mark.clamp(1, PRICE_TICKS_MAX));
+        let mut mark = mark.clamp(1, PRICE_TICKS_MAX);
+        let safeguards = self.config.safeguards;
+        let mut clamped = false;
+        if let Some(band) = safeguards.mark_oracle_band {
+            // Mark–oracle divergence guard, bounds rounded inward.
+            let width =
+                mul_div(o.into(), band.get().into(), PPM.into(), Rounding::Floor).unwrap_or(0);
+            let (lo, hi) = (i128::from(o) - width, i128::from(o) + width);
+            let inside = i128::from(mark).clamp(lo.max(1), hi.max(1));
+            clamped = inside != i128::from(mark);
+            mark = i64::try_from(inside).unwrap_or(PRICE_TICKS_MAX);
+        }
+        let mark = Ticks(mark);
         if market.mark != Some(mark) {
             market.mark = Some(mark);
-            out.push(Event::MarkPrice { market: market.id, price: mark });
+            let id = market.id;
+            out.push(Event::MarkPrice { market: id, price: mark });
+            if clamped {
+                out.push(Event::SafeguardTriggered {
+                    market: id,
+                    kind: cascade_model::SafeguardKind::MarkClamped,
+                });
+            }
+            self.check_breaker(m, out);
             self.check_triggers(m, out);
+        }
+    }
+
+    /// Circuit breaker: halts a market whose mark moved more than the limit within the window.
+    fn check_breaker(&mut self, m: usize, out: &mut Vec<Event>) {
+        let Some(cb) = self.config.safeguards.circuit_breaker else { return };
+        let now = self.now;
+        let market = &mut self.markets[m];
+        let Some(mark) = market.mark else { return };
+        if market.halted {
+            return;
+        }
+        market.mark_history.push_back((now, mark.get()));
+        while market
+            .mark_history
+            .front()
+            .is_some_and(|(t, _)| now.get().saturating_sub(t.get()) > cb.window_ns)
+        {
+            market.mark_history.pop_front();
+        }
+        let earliest = market.mark_history.front().map_or(mark.get(), |&(_, p)| p);
+        let moved = i128::from((mark.get() - earliest).abs()) * i128::from(PPM);
+        if moved > i128::from(cb.move_max.get()) * i128::from(earliest) {
+            market.halted = true;
+            market.breaker_until = Some(TimeNs(now.get().saturating_add(cb.pause_ns)));
+            market.mark_history.clear();
+            let id = market.id;
+            out.push(Event::MarketHalted { market: id, halted: true });
+            out.push(Event::SafeguardTriggered {
+                market: id,
+                kind: cascade_model::SafeguardKind::CircuitBreakerHalt,
+            });
+        }
+    }
+
+    /// Reopens the markets whose circuit-breaker pause ended.
+    fn reopen_after_breaker(&mut self, out: &mut Vec<Event>) {
+        let now = self.now;
+        for market in &mut self.markets {
+            if market.breaker_until.is_some_and(|t| t <= now) {
+                market.breaker_until = None;
+                market.halted = false;
+                out.push(Event::MarketHalted { market: market.id, halted: false });
+                out.push(Event::SafeguardTriggered {
+                    market: market.id,
+                    kind: cascade_model::SafeguardKind::CircuitBreakerReopen,
+                });
+            }
         }
     }
 

@@ -210,5 +210,13 @@ pub(crate) struct MarketState {
     pub(crate) holders: Vec<AccountId>,
     /// Liquidation index: longs by trigger (re-check when mark ≤ trigger), shorts (mark ≥ trigger).
     pub(crate) long_triggers: BTreeSet<(i64, u32)>,
+    /// When the oracle price last changed (oracle validity rail).
+    pub(crate) oracle_at: TimeNs,
+    /// A stale oracle was already reported.
+    pub(crate) stale_reported: bool,
+    /// (time, mark) over the circuit breaker's window.
+    pub(crate) mark_history: std::collections::VecDeque<(TimeNs, i64)>,
+    /// When a circuit-breaker halt ends.
+    pub(crate) breaker_until: Option<TimeNs>,
     pub(crate) short_triggers: BTreeSet<(i64, u32)>,
 }

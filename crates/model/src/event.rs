@@ -74,6 +74,29 @@ pub enum RejectReason {
     /// A seeded position needs the receiving account flat in the market, both accounts cross
     /// margined there, and two distinct non-system accounts.
     PositionNotFlat,
+    /// The market's open-interest cap (a safeguard) would be exceeded.
+    OpenInterestCap,
+    /// The order has not rested for the venue's minimum quote life (a safeguard).
+    OrderTooYoung,
+}
+
+/// Which safeguard fired.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SafeguardKind {
+    /// The circuit breaker halted the market.
+    CircuitBreakerHalt,
+    /// The circuit breaker's pause ended; trading reopened.
+    CircuitBreakerReopen,
+    /// The mark was held inside the band around the oracle.
+    MarkClamped,
+    /// An oracle update was clamped to the largest step allowed.
+    OracleClamped,
+    /// The oracle is stale: liquidations wait for a fresh price.
+    OracleStale,
+    /// An order was refused by the open-interest cap.
+    OpenInterestCap,
+    /// A cancel or amend was refused by the minimum quote life.
+    MinRestingTime,
 }
 
 /// Why a resting or incoming order was cancelled.
@@ -364,6 +387,13 @@ pub enum Event {
         quote: Quote,
         /// `quote / size` rounded to a tick, for display.
         price: Ticks,
+    },
+    /// A safeguard fired (see `Safeguards`).
+    SafeguardTriggered {
+        /// The market.
+        market: MarketId,
+        /// Which.
+        kind: SafeguardKind,
     },
     /// A position was set up by `SeedPosition`: `account` got `size` and `counterparty` got
     /// `-size`, trading `|size| × price` without fees.

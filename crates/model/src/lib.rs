@@ -12,14 +12,15 @@ mod market;
 mod venue;
 
 pub use command::{Command, NewOrder};
-pub use event::{AdlRole, CancelReason, Event, LiquidationOutcome, RejectReason};
+pub use event::{AdlRole, CancelReason, Event, LiquidationOutcome, RejectReason, SafeguardKind};
 pub use ids::{AccountId, MarketId, OrderId, Side};
 pub use market::{
     MarginTier, MarketSpec, MarketSpecError, OiScaledMargin, OrderType, SelfTradePrevention,
     TimeInForce,
 };
 pub use venue::{
-    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, FundingCap,
-    FundingFormula, FundingRule, LiquidationConfig, LiquidationFee, LiquidationPriceLimit,
-    MarkRule, PartialLiquidation, PremiumAveraging, VenueConfig, VenueConfigError,
+    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, CircuitBreaker,
+    FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
+    LiquidationPriceLimit, MarkRule, PartialLiquidation, PremiumAveraging, Safeguards, VenueConfig,
+    VenueConfigError,
 };

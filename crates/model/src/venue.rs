@@ -224,6 +224,39 @@ pub struct LiquidationConfig {
     pub keepers: bool,
 }
 
+/// Price-move circuit breaker (CME-style velocity logic): when a market's mark moves more than
+/// `move_max` from its level `window_ns` earlier, trading halts for `pause_ns`, then reopens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CircuitBreaker {
+    /// Largest move within the window, as a fraction of the earlier mark.
+    pub move_max: Ppm,
+    /// The look-back window.
+    pub window_ns: u64,
+    /// How long trading stays halted.
+    pub pause_ns: u64,
+}
+
+/// Safeguards a venue may switch on (all off unless a preset or scenario sets them). Each one
+/// that fires emits `Event::SafeguardTriggered`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Safeguards {
+    /// Halt and reopen on fast moves.
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Keep the mark within this fraction of the oracle (mark–oracle divergence guard).
+    pub mark_oracle_band: Option<Ppm>,
+    /// Clamp each oracle update to within this fraction of the previous oracle price (a TWAP-
+    /// style rail against a manipulated source).
+    pub oracle_step_max: Option<Ppm>,
+    /// An oracle price older than this is stale: no liquidations start until a fresh one.
+    pub oracle_stale_ns: Option<u64>,
+    /// Most open interest per market, as notional at the oracle; orders that would raise open
+    /// interest beyond it are refused.
+    pub open_interest_max: Option<Quote>,
+    /// A resting order may not be cancelled or amended before it has rested this long (a
+    /// minimum quote life for market makers).
+    pub min_resting_ns: Option<u64>,
+}
+
 /// A whole venue: its markets and rules.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VenueConfig {
@@ -240,6 +273,8 @@ pub struct VenueConfig {
     pub funding: FundingRule,
     /// Liquidation.
     pub liquidation: LiquidationConfig,
+    /// Safeguards.
+    pub safeguards: Safeguards,
     /// Most resting orders per account (all markets).
     pub orders_per_account_max: u32,
     /// Most accounts the venue holds.

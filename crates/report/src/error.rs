@@ -1,5 +1,5 @@
-//! `ReportError`: every way reading a run folder or writing its report can fail, each naming the
-//! file involved, what is wrong with it and how to get a good one.
+//! `ReportError`: every way reading a run, comparison or sweep folder or writing its report can
+//! fail, each naming the file involved, what is wrong with it and how to get a good one.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -158,6 +158,43 @@ pub enum ReportError {
         /// What plotters said.
         reason: String,
     },
+    /// The folder has no compare.json, so it is not a comparison folder.
+    #[error("{} is not a comparison folder: it has no compare.json ({hint})", dir.display())]
+    NotAComparison {
+        /// The folder given.
+        dir: PathBuf,
+        /// What the folder is instead, if it is recognisable, and how to get a comparison.
+        hint: String,
+    },
+    /// The folder has no sweep.json: not a sweep folder, or a sweep that is not finished.
+    #[error("{} has no sweep.json: {hint}", dir.display())]
+    NotASweep {
+        /// The folder given.
+        dir: PathBuf,
+        /// What the folder is (an unfinished sweep, a comparison, a run…) and what to do.
+        hint: String,
+    },
+    /// compare.json or sweep.json is not JSON, lacks a field, or its parts do not agree.
+    #[error("{} is not a valid {what}: {reason} ({fix})", path.display())]
+    Experiment {
+        /// The file.
+        path: PathBuf,
+        /// `comparison` or `sweep summary`.
+        what: &'static str,
+        /// What is wrong.
+        reason: String,
+        /// How to get a good file.
+        fix: &'static str,
+    },
+    /// plotters failed to draw a figure of a comparison or sweep report (a bug: the SVG
+    /// backend writes to memory).
+    #[error("cannot draw {figure}: {reason}")]
+    Figure {
+        /// Which figure.
+        figure: String,
+        /// What plotters said.
+        reason: String,
+    },
     /// The report could not be written.
     #[error("cannot write the report: {0}")]
     Write(#[from] OutputError),
@@ -167,7 +204,9 @@ impl ReportError {
     /// The file or folder the error is about, if it is about one.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Self::NotARun { dir } => Some(dir),
+            Self::NotARun { dir }
+            | Self::NotAComparison { dir, .. }
+            | Self::NotASweep { dir, .. } => Some(dir),
             Self::MissingFile { path }
             | Self::Io { path, .. }
             | Self::Summary { path, .. }
@@ -177,8 +216,9 @@ impl ReportError {
             | Self::ColumnType { path, .. }
             | Self::SchemaVersion { path, .. }
             | Self::EmptyTimeseries { path }
-            | Self::Scenario { path, .. } => Some(path),
-            Self::Draw { .. } => None,
+            | Self::Scenario { path, .. }
+            | Self::Experiment { path, .. } => Some(path),
+            Self::Draw { .. } | Self::Figure { .. } => None,
             Self::Write(e) => e.path(),
         }
     }

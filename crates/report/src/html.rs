@@ -11,14 +11,42 @@ use crate::read::Run;
 use crate::svg::{escape, render_svg};
 use crate::ReportError;
 
-const CSS: &str = include_str!("../assets/report.css");
-const JS: &str = include_str!("../assets/report.js");
+/// The style sheet every report page starts from.
+pub(crate) const CSS: &str = include_str!("../assets/report.css");
+/// What the comparison and sweep pages add to [`CSS`].
+pub(crate) const EXPERIMENT_CSS: &str = include_str!("../assets/experiment.css");
+/// The page's own script (hover and time-axis zoom), inlined after its payload.
+pub(crate) const JS: &str = include_str!("../assets/report.js");
 
-/// Serialises the payload for a `<script type="application/json">` element: `<` only occurs
+/// The start of a page, up to and including `<body>`: the Content-Security-Policy that forbids
+/// every request, the title and the inline style sheets.
+pub(crate) fn head(title: &str, styles: &[&str]) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+<title>Cascade report: {}</title>
+<style>
+"#,
+        escape(title)
+    );
+    for css in styles {
+        h.push_str(css);
+    }
+    h.push_str("</style>\n</head>\n<body>\n");
+    h
+}
+
+/// Serialises a payload for a `<script type="application/json">` element: `<` only occurs
 /// inside JSON strings, where `\u003c` means the same, so no `</script>` or `<!--` can appear.
-fn script_json(payload: &Payload) -> String {
+pub(crate) fn json_for_script<T: serde::Serialize>(payload: &T) -> String {
     serde_json::to_string(payload)
-        .expect("the payload has string keys and finite numbers only")
+        .expect("payloads have string keys and finite numbers only")
         .replace('<', "\\u003c")
 }
 
@@ -32,25 +60,14 @@ pub fn page(
     let info = &payload.run;
     let mut h = String::with_capacity(1 << 20);
     let title = format!("{} (seed {})", info.scenario, info.seed);
+    h.push_str(&head(&title, &[CSS]));
     let _ = write!(
         h,
-        r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-<title>Cascade report: {}</title>
-<style>
-{CSS}</style>
-</head>
-<body>
-<header>
+        r#"<header>
 <h1>{}</h1>
 <p class="description">{}</p>
 <dl class="facts">
 "#,
-        escape(&title),
         escape(&title),
         escape(&info.description),
     );
@@ -149,7 +166,7 @@ pub fn page(
          <div id=\"tip\" class=\"tip\" hidden></div>\n\
          <script type=\"application/json\" id=\"cascade-data\">{}</script>\n<script>\n{JS}</script>\n</body>\n</html>\n",
         payload.format,
-        script_json(payload)
+        json_for_script(payload)
     );
     Ok(h)
 }

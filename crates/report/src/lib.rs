@@ -17,13 +17,23 @@
 //!
 //! The chart model ([`ChartSet`], [`render_svg`]) takes rows rather than files so a live page
 //! can draw the same charts from a running simulation.
+//!
+//! Experiments get reports too, written the same way (offline, atomic, typed errors):
+//! [`render_compare`] reads a comparison folder's `compare.json` (paired differences per metric
+//! as tables and forest plots, the primary market overlaid per variant with hover and zoom), and
+//! [`render_sweep`] a sweep folder's `sweep.json` (box plots and quantile tables of the tail
+//! metrics per grid point, heat maps for two-key grids).
 
 mod chart;
+mod compare;
 mod error;
+mod experiment;
+mod figures;
 mod html;
 mod payload;
 mod read;
 mod svg;
+mod sweep;
 
 use std::path::{Path, PathBuf};
 
@@ -31,17 +41,23 @@ pub use chart::{
     chart_sets, time_domain, time_label, time_ticks, Chart, ChartSet, Column, Layout, Marker,
     MarkerKind, PlotRect, Series, SeriesStyle, MAX_TIME_TICKS,
 };
+pub use compare::{
+    build_compare, compare_page, compare_payload, overlay_chart_set, read_compare, render_compare,
+    ComparePayload, DifferenceRow, MetricComparison, OverlayPayload, VariantInfo,
+    COMPARE_PAYLOAD_FORMAT,
+};
 pub use error::ReportError;
 pub use html::page;
 pub use payload::{
-    metric_rows, payload, round_significant, ChartPayload, MetricRow, Payload, RunInfo,
-    SeriesPayload, SetPayload, PAYLOAD_FORMAT,
+    metric_info, metric_rows, payload, round_significant, ChartPayload, MetricInfo, MetricRow,
+    Payload, RunInfo, SeriesPayload, SetPayload, METRIC_INFO, PAYLOAD_FORMAT,
 };
 pub use read::{
     read_marker_events, read_run, read_summary, read_timeseries, Audit, LongShort, MarkerEvent,
     Metrics, Run, RunSummary, SCENARIO_FILE, SUMMARY_FILE,
 };
 pub use svg::render_svg;
+pub use sweep::{build_sweep, read_sweep, render_sweep, sweep_page};
 
 /// File name of the report inside a run folder.
 pub const REPORT_FILE: &str = "report.html";

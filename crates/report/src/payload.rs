@@ -117,7 +117,7 @@ pub struct ChartPayload {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeriesPayload {
     /// Legend text.
-    pub label: &'static str,
+    pub label: String,
     /// Colour.
     pub color: &'static str,
     /// Line or area.
@@ -200,7 +200,7 @@ pub fn payload(run: &Run, sets: &[ChartSet], layout: &Layout) -> Payload {
                                 .series
                                 .iter()
                                 .map(|se| SeriesPayload {
-                                    label: se.label,
+                                    label: se.label.to_string(),
                                     color: se.color,
                                     style: se.style,
                                     values: se
@@ -239,60 +239,147 @@ pub(crate) fn grouped(v: f64, decimals: usize) -> String {
     out
 }
 
-/// The metrics of summary.json in table order, each with its unit and a one-line explanation.
-pub fn metric_rows(s: &RunSummary) -> Vec<MetricRow> {
-    let m = &s.metrics;
-    let row = |key, label, value: Option<f64>, unit: &'static str, decimals, explanation| {
-        let text = match value {
+/// How a metric is shown: its names, label, unit, decimals and one-line explanation. The run
+/// report's metrics table and the comparison and sweep reports share these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricInfo {
+    /// Key in summary.json's `metrics` (dotted for nested values).
+    pub key: &'static str,
+    /// The flattened name experiments use (`cascade_experiment::metrics::METRICS`).
+    pub name: &'static str,
+    /// Short name.
+    pub label: &'static str,
+    /// Unit (empty for counts).
+    pub unit: &'static str,
+    /// Decimals shown for one run's value.
+    pub decimals: usize,
+    /// What it means, in one line.
+    pub explanation: &'static str,
+}
+
+const fn info(
+    key: &'static str,
+    name: &'static str,
+    label: &'static str,
+    unit: &'static str,
+    decimals: usize,
+    explanation: &'static str,
+) -> MetricInfo {
+    MetricInfo { key, name, label, unit, decimals, explanation }
+}
+
+/// Every metric of a run, in table order.
+#[rustfmt::skip]
+pub const METRIC_INFO: &[MetricInfo] = &[
+    info("max_drawdown_pct", "max_drawdown_pct", "Max drawdown", "%", 1,
+        "Largest fall of the primary market's mark price from its running peak."),
+    info("time_to_trough_s", "time_to_trough_s", "Time to trough", "s", 0,
+        "Seconds from the start of the run to the lowest mark price."),
+    info("recovery_pct_after_600s", "recovery_pct_after_600s", "Recovery after 600 s", "%", 1,
+        "Share of the fall the mark price had won back 600 s after the trough (— if the run ended first)."),
+    info("liquidated_notional_usd.long", "liquidated_long_usd", "Liquidated longs", "USD", 0,
+        "Notional of long positions closed by liquidation orders in the book."),
+    info("liquidated_notional_usd.short", "liquidated_short_usd", "Liquidated shorts", "USD", 0,
+        "Notional of short positions closed by liquidation orders in the book."),
+    info("liquidations_count", "liquidations_count", "Liquidations", "", 0,
+        "User accounts (or isolated positions) that fell below maintenance margin."),
+    info("backstop_notional_usd", "backstop_notional_usd", "Backstop takeovers", "USD", 0,
+        "Notional of positions the backstop vault or insurance fund took over from liquidated users."),
+    info("insurance_fund_drawdown_usd", "insurance_fund_drawdown_usd", "Insurance fund drawdown", "USD", 0,
+        "Largest fall of the insurance fund's balance below its starting balance."),
+    info("adl_notional_usd", "adl_notional_usd", "ADL notional", "USD", 0,
+        "Notional closed against profitable traders by auto-deleveraging when backstops could not cover a deficit."),
+    info("adl_count", "adl_count", "ADL fills", "", 0,
+        "Auto-deleveraging fills, one per counterparty position reduced."),
+    info("bad_debt_usd", "bad_debt_usd", "Bad debt", "USD", 0,
+        "Deficits no backstop, insurance fund or ADL covered: a loss to the venue."),
+    info("first_liquidation_s", "first_liquidation_s", "First liquidation", "s", 0,
+        "When the first user liquidation started (— if none)."),
+    info("first_adl_s", "first_adl_s", "First ADL", "s", 0,
+        "When the first auto-deleveraging fill happened (— if none)."),
+    info("depth_collapse_pct", "depth_collapse_pct", "Depth collapse", "%", 1,
+        "Largest fall of the primary market's depth within 1% of mid below its first-minute average."),
+    info("max_spread_bps", "max_spread_bps", "Widest spread", "bps", 0,
+        "Widest bid-ask spread of the primary market, in basis points of the mid."),
+    info("oi_change_pct", "oi_change_pct", "Open interest change", "%", 1,
+        "Change of the primary market's open interest from its peak to the end (negative: positions were closed)."),
+    info("safeguards_triggered", "safeguards_triggered", "Safeguards triggered", "", 0,
+        "Safeguard activations (halts, margin-tier changes) during the run."),
+];
+
+/// The display information of a metric, by its experiment name (`liquidated_long_usd`) or its
+/// summary.json key (`liquidated_notional_usd.long`).
+pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
+    METRIC_INFO.iter().find(|m| m.name == name || m.key == name)
+}
+
+impl MetricInfo {
+    /// A value as shown: grouped digits, this metric's decimals and unit; `—` for none.
+    pub fn format(&self, value: Option<f64>) -> String {
+        self.format_with(value, self.decimals)
+    }
+
+    /// A mean or a difference of means: like [`MetricInfo::format`], with one decimal more for
+    /// counts (a mean of counts is rarely whole).
+    pub fn format_mean(&self, value: Option<f64>) -> String {
+        self.format_with(
+            value,
+            if self.unit.is_empty() { self.decimals + 1 } else { self.decimals },
+        )
+    }
+
+    fn format_with(&self, value: Option<f64>, decimals: usize) -> String {
+        match value.filter(|v| v.is_finite()) {
             None => "—".to_string(),
             Some(v) => {
                 let number = grouped(v, decimals);
-                if unit.is_empty() {
+                if self.unit.is_empty() {
                     number
                 } else {
-                    format!("{number} {unit}")
+                    format!("{number} {}", self.unit)
                 }
             }
-        };
-        MetricRow { key, label, value, unit, text, explanation }
-    };
+        }
+    }
+}
+
+/// The metrics of summary.json in table order, each with its unit and a one-line explanation.
+pub fn metric_rows(s: &RunSummary) -> Vec<MetricRow> {
+    let m = &s.metrics;
     let count = |v: u64| Some(v as f64);
-    vec![
-        row("max_drawdown_pct", "Max drawdown", Some(m.max_drawdown_pct), "%", 1,
-            "Largest fall of the primary market's mark price from its running peak."),
-        row("time_to_trough_s", "Time to trough", Some(m.time_to_trough_s), "s", 0,
-            "Seconds from the start of the run to the lowest mark price."),
-        row("recovery_pct_after_600s", "Recovery after 600 s", m.recovery_pct_after_600s, "%", 1,
-            "Share of the fall the mark price had won back 600 s after the trough (— if the run ended first)."),
-        row("liquidated_notional_usd.long", "Liquidated longs", Some(m.liquidated_notional_usd.long), "USD", 0,
-            "Notional of long positions closed by liquidation orders in the book."),
-        row("liquidated_notional_usd.short", "Liquidated shorts", Some(m.liquidated_notional_usd.short), "USD", 0,
-            "Notional of short positions closed by liquidation orders in the book."),
-        row("liquidations_count", "Liquidations", count(m.liquidations_count), "", 0,
-            "User accounts (or isolated positions) that fell below maintenance margin."),
-        row("backstop_notional_usd", "Backstop takeovers", Some(m.backstop_notional_usd), "USD", 0,
-            "Notional of positions the backstop vault or insurance fund took over from liquidated users."),
-        row("insurance_fund_drawdown_usd", "Insurance fund drawdown", Some(m.insurance_fund_drawdown_usd), "USD", 0,
-            "Largest fall of the insurance fund's balance below its starting balance."),
-        row("adl_notional_usd", "ADL notional", Some(m.adl_notional_usd), "USD", 0,
-            "Notional closed against profitable traders by auto-deleveraging when backstops could not cover a deficit."),
-        row("adl_count", "ADL fills", count(m.adl_count), "", 0,
-            "Auto-deleveraging fills, one per counterparty position reduced."),
-        row("bad_debt_usd", "Bad debt", Some(m.bad_debt_usd), "USD", 0,
-            "Deficits no backstop, insurance fund or ADL covered: a loss to the venue."),
-        row("first_liquidation_s", "First liquidation", m.first_liquidation_s, "s", 0,
-            "When the first user liquidation started (— if none)."),
-        row("first_adl_s", "First ADL", m.first_adl_s, "s", 0,
-            "When the first auto-deleveraging fill happened (— if none)."),
-        row("depth_collapse_pct", "Depth collapse", Some(m.depth_collapse_pct), "%", 1,
-            "Largest fall of the primary market's depth within 1% of mid below its first-minute average."),
-        row("max_spread_bps", "Widest spread", Some(m.max_spread_bps), "bps", 0,
-            "Widest bid-ask spread of the primary market, in basis points of the mid."),
-        row("oi_change_pct", "Open interest change", Some(m.oi_change_pct), "%", 1,
-            "Change of the primary market's open interest from its peak to the end (negative: positions were closed)."),
-        row("safeguards_triggered", "Safeguards triggered", count(m.safeguards_triggered), "", 0,
-            "Safeguard activations (halts, margin-tier changes) during the run."),
-    ]
+    METRIC_INFO
+        .iter()
+        .map(|info| {
+            let value = match info.key {
+                "max_drawdown_pct" => Some(m.max_drawdown_pct),
+                "time_to_trough_s" => Some(m.time_to_trough_s),
+                "recovery_pct_after_600s" => m.recovery_pct_after_600s,
+                "liquidated_notional_usd.long" => Some(m.liquidated_notional_usd.long),
+                "liquidated_notional_usd.short" => Some(m.liquidated_notional_usd.short),
+                "liquidations_count" => count(m.liquidations_count),
+                "backstop_notional_usd" => Some(m.backstop_notional_usd),
+                "insurance_fund_drawdown_usd" => Some(m.insurance_fund_drawdown_usd),
+                "adl_notional_usd" => Some(m.adl_notional_usd),
+                "adl_count" => count(m.adl_count),
+                "bad_debt_usd" => Some(m.bad_debt_usd),
+                "first_liquidation_s" => m.first_liquidation_s,
+                "first_adl_s" => m.first_adl_s,
+                "depth_collapse_pct" => Some(m.depth_collapse_pct),
+                "max_spread_bps" => Some(m.max_spread_bps),
+                "oi_change_pct" => Some(m.oi_change_pct),
+                "safeguards_triggered" => count(m.safeguards_triggered),
+                other => unreachable!("metric `{other}` has no value in RunSummary"),
+            };
+            MetricRow {
+                key: info.key,
+                label: info.label,
+                value,
+                unit: info.unit,
+                text: info.format(value),
+                explanation: info.explanation,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -309,5 +396,24 @@ mod tests {
         assert_eq!(grouped(-76.1636, 1), "−76.2");
         assert_eq!(grouped(-0.01, 1), "0.0");
         assert_eq!(grouped(999.0, 0), "999");
+    }
+
+    #[test]
+    fn every_experiment_metric_has_an_explanation() {
+        for name in cascade_experiment::metrics::METRICS {
+            let info = metric_info(name).unwrap_or_else(|| panic!("no MetricInfo for `{name}`"));
+            assert_eq!(info.name, *name);
+            assert!(!info.explanation.is_empty());
+        }
+        assert_eq!(METRIC_INFO.len(), cascade_experiment::metrics::METRICS.len());
+        let long = metric_info("liquidated_notional_usd.long").unwrap();
+        assert_eq!(long.name, "liquidated_long_usd");
+        assert_eq!(long.format(Some(12_345.6)), "12,346 USD");
+        let count = metric_info("adl_count").unwrap();
+        assert_eq!(
+            (count.format(Some(3.0)), count.format_mean(Some(2.5))),
+            ("3".into(), "2.5".into())
+        );
+        assert_eq!(count.format(None), "—");
     }
 }

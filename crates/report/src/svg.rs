@@ -97,7 +97,7 @@ pub(crate) fn escape(text: &str) -> String {
 }
 
 /// The body of a plotters SVG document: everything between the `<svg …>` line and `</svg>`.
-fn svg_body(doc: &str) -> Result<&str, String> {
+pub(crate) fn svg_body(doc: &str) -> Result<&str, String> {
     let start = doc
         .find("<svg")
         .and_then(|s| doc[s..].find('>').map(|e| s + e + 1))
@@ -106,7 +106,8 @@ fn svg_body(doc: &str) -> Result<&str, String> {
     Ok(doc[start..end].trim())
 }
 
-fn rgb(hex: &str) -> RGBColor {
+/// A CSS hex colour (`#rrggbb`) as a plotters colour.
+pub(crate) fn rgb(hex: &str) -> RGBColor {
     let v = u32::from_str_radix(hex.trim_start_matches('#'), 16).unwrap_or(0);
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
 }

@@ -7,11 +7,13 @@
 //! scenarios are compiled in ([`BUILTIN`]).
 
 mod build;
+mod overrides;
 mod schema;
 
 use std::fmt;
 
 pub use build::build;
+pub use overrides::{with_overrides, Assignment};
 pub use schema::Scenario;
 
 /// Resolves an `include` name to `(text, file name for messages)`, or says why it cannot.

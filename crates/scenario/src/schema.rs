@@ -1069,6 +1069,39 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                 );
             }
         }
+        // Numeric ranges of the behaviour keys (a sweep or a variant may set any of them).
+        let ranges: [(&str, Option<f64>, f64, f64); 18] = [
+            ("levels", a.levels.map(f64::from), 1.0, 500.0),
+            ("half_spread_bps", a.half_spread_bps, 0.0, 10_000.0),
+            ("level_step_bps", a.level_step_bps, 0.0, 10_000.0),
+            ("level_usd", a.level_usd, 0.01, 1e12),
+            ("refresh_s", a.refresh_s, 0.001, 86_400.0),
+            ("max_inventory_usd", a.max_inventory_usd, 0.0, 1e15),
+            ("widen_per_pct", a.widen_per_pct, 0.0, 1_000.0),
+            ("withdraw_move_pct", a.withdraw_move_pct, 0.0, 100.0),
+            ("stop_loss", a.stop_loss, 0.0001, 1.0),
+            ("take_profit", a.take_profit, 0.0001, 100.0),
+            ("check_s", a.check_s, 0.001, 86_400.0),
+            ("mean_interval_s", a.mean_interval_s, 0.001, 86_400.0),
+            ("threshold", a.threshold, 0.0, 10.0),
+            ("clip_usd", a.clip_usd, 0.01, 1e12),
+            ("max_position_usd", a.max_position_usd, 0.0, 1e15),
+            ("lookback_s", a.lookback_s, 0.001, 86_400.0),
+            ("hold_s", a.hold_s, 0.0, 604_800.0),
+            ("slippage", a.slippage, 0.0, 1.0),
+        ];
+        for (f, v, lo, hi) in ranges {
+            if let Some(v) = v {
+                if !(v.is_finite() && (lo..=hi).contains(&v)) {
+                    p(
+                        line(f),
+                        format!("agents[{i}].{f}"),
+                        format!("{v} is out of range"),
+                        Some(format!("{lo} to {hi}")),
+                    );
+                }
+            }
+        }
         if a.inventory_usd.is_some() != a.inventory_price_usd.is_some() {
             p(
                 line("inventory_usd"),

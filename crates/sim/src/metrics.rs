@@ -1,7 +1,7 @@
 //! Run metrics: the per-second rows (one per market) and the summary numbers a risk committee asks
 //! for, accumulated as the run goes (never from a stored event log).
 
-use cascade_model::{Event, MarketId, Side};
+use cascade_model::{Event, MarketId, SafeguardKind, Side};
 
 /// One simulated second of one market, in display units (USD, base units, fractions).
 #[derive(Clone, Debug, PartialEq)]
@@ -152,6 +152,19 @@ impl Collector {
                 }
             }
             Event::BadDebt { .. } => s.bad_debt_usd += notional,
+            // Safeguards that fired: halts (a circuit breaker's halt is counted here, once),
+            // margin-tier changes, and every clamp, cap or rail (a reopening is not a firing).
+            Event::MarketHalted { halted: true, .. } | Event::MarginTiersChanged { .. } => {
+                s.safeguards_triggered += 1
+            }
+            Event::SafeguardTriggered { kind, .. }
+                if !matches!(
+                    kind,
+                    SafeguardKind::CircuitBreakerHalt | SafeguardKind::CircuitBreakerReopen
+                ) =>
+            {
+                s.safeguards_triggered += 1
+            }
             _ => {}
         }
     }
@@ -194,11 +207,6 @@ impl Collector {
         let start = *self.initial_insurance.get_or_insert(insurance);
         self.summary.insurance_fund_drawdown_usd =
             self.summary.insurance_fund_drawdown_usd.max(start - insurance);
-    }
-
-    /// Counts a safeguard activation.
-    pub fn safeguard(&mut self) {
-        self.summary.safeguards_triggered += 1;
     }
 
     /// The final summary.

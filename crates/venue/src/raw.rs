@@ -4,10 +4,10 @@
 use std::fmt;
 
 use cascade_model::{
-    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, FundingCap,
-    FundingFormula, FundingRule, LiquidationConfig, LiquidationFee, LiquidationPriceLimit,
-    MarginTier, MarkRule, MarketSpec, OiScaledMargin, PartialLiquidation, PremiumAveraging,
-    VenueConfig,
+    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, CircuitBreaker,
+    FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
+    LiquidationPriceLimit, MarginTier, MarkRule, MarketSpec, OiScaledMargin, PartialLiquidation,
+    PremiumAveraging, Safeguards, VenueConfig,
 };
 use cascade_num::{Decimal, Ppb, Ppm, Quote, PPM};
 use serde::de::{self, Deserializer, Visitor};
@@ -61,8 +61,30 @@ pub(crate) struct RawVenue {
     mark: RawMark,
     funding: RawFunding,
     liquidation: RawLiquidation,
+    #[serde(default)]
+    safeguards: RawSafeguards,
     limits: RawLimits,
     markets: Vec<RawMarket>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSafeguards {
+    circuit_breaker: Option<RawCircuitBreaker>,
+    mark_oracle_band: Option<Num>,
+    oracle_step_max: Option<Num>,
+    oracle_stale_s: Option<u64>,
+    open_interest_max: Option<Num>,
+    min_resting_ms: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCircuitBreaker {
+    #[serde(rename = "move")]
+    move_max: Num,
+    window_s: u64,
+    pause_s: u64,
 }
 
 #[derive(Deserialize)]
@@ -415,8 +437,56 @@ fn convert(ctx: &Ctx<'_>, raw: RawVenue) -> Result<VenueConfig, VenueError> {
             accounts_per_step_max: l.accounts_per_step_max,
             keepers: l.keepers,
         },
+        safeguards: convert_safeguards(ctx, &raw.safeguards)?,
         orders_per_account_max: raw.limits.orders_per_account_max,
         accounts_max: raw.limits.accounts_max,
+    })
+}
+
+fn convert_safeguards(ctx: &Ctx<'_>, s: &RawSafeguards) -> Result<Safeguards, VenueError> {
+    let positive = |key: &str, v: u64| {
+        if v == 0 {
+            Err(ctx.err(key, "must be positive"))
+        } else {
+            Ok(v)
+        }
+    };
+    let fraction = |key: &str, v: Num| -> Result<Ppm, VenueError> {
+        let p = ctx.ppm(key, v)?;
+        if p.get() <= 0 {
+            return Err(ctx.err(key, "must be a positive fraction (0.1 = 10%)"));
+        }
+        Ok(p)
+    };
+    Ok(Safeguards {
+        circuit_breaker: match &s.circuit_breaker {
+            None => None,
+            Some(c) => Some(CircuitBreaker {
+                move_max: fraction("safeguards.circuit_breaker.move", c.move_max)?,
+                window_ns: positive("safeguards.circuit_breaker.window_s", c.window_s)? * NS_PER_S,
+                pause_ns: positive("safeguards.circuit_breaker.pause_s", c.pause_s)? * NS_PER_S,
+            }),
+        },
+        mark_oracle_band: s
+            .mark_oracle_band
+            .map(|v| fraction("safeguards.mark_oracle_band", v))
+            .transpose()?,
+        oracle_step_max: s
+            .oracle_step_max
+            .map(|v| fraction("safeguards.oracle_step_max", v))
+            .transpose()?,
+        oracle_stale_ns: s
+            .oracle_stale_s
+            .map(|v| positive("safeguards.oracle_stale_s", v).map(|v| v * NS_PER_S))
+            .transpose()?,
+        open_interest_max: s
+            .open_interest_max
+            .map(|v| ctx.quote("safeguards.open_interest_max", v))
+            .transpose()?,
+        min_resting_ns: s
+            .min_resting_ms
+            .map(|v| positive("safeguards.min_resting_ms", v).map(|v| v * 1_000_000))
+            .transpose()?,
     })
 }
 

@@ -269,3 +269,5 @@ pub fn drawn_shapes(svg: &str) -> Vec<(usize, f64)> {
         })
         .collect()
 }
+
+pub mod experiment;
