@@ -92,6 +92,8 @@ pub struct Engine {
     touched: Vec<u32>,
     /// The keeper whose `Liquidate` command is being processed (it receives the fee).
     keeper: Option<u32>,
+    /// When the backstop next works off inherited positions (`BackstopUnwind`).
+    next_unwind_at: TimeNs,
     fault: Option<Fault>,
 }
 
@@ -246,6 +248,7 @@ impl Engine {
             scratch: Vec::new(),
             touched: Vec::new(),
             keeper: None,
+            next_unwind_at: TimeNs::ZERO,
             fault: None,
             config,
         })

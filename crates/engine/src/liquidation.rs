@@ -234,6 +234,96 @@ impl Engine {
         }
         self.after_trades(out);
         self.check_system_accounts(out);
+        self.unwind_backstop(out);
+    }
+
+    /// The backstop works off what it inherited: every interval, an IOC order for a portion of
+    /// each of its positions, no worse than the configured slippage beyond the mark.
+    fn unwind_backstop(&mut self, out: &mut Vec<Event>) {
+        let Some(backstop) = self.config.liquidation.backstop else { return };
+        let Some(unwind) = backstop.unwind else { return };
+        if self.now < self.next_unwind_at {
+            return;
+        }
+        let target = match backstop.target {
+            BackstopTarget::Vault => AccountId::BACKSTOP_VAULT,
+            BackstopTarget::InsuranceFund => AccountId::INSURANCE_FUND,
+        };
+        let ai = target.0 as usize;
+        let positions: Vec<(MarketId, i64)> = self.accounts[ai]
+            .positions
+            .iter()
+            .filter(|p| p.size.get() != 0)
+            .map(|p| (p.market, p.size.get()))
+            .collect();
+        if positions.is_empty() {
+            return;
+        }
+        self.next_unwind_at = TimeNs(self.now.get().saturating_add(unwind.interval_ns));
+        for (market, size) in positions {
+            let m = market.index();
+            if self.markets[m].halted {
+                continue;
+            }
+            let lots =
+                mul_div(size.abs().into(), unwind.portion.get().into(), PPM.into(), Rounding::Ceil)
+                    .unwrap_or(1);
+            let lots = i64::try_from(lots).unwrap_or(size.abs()).clamp(1, size.abs());
+            let side = Side::closing(size.signum());
+            let mark = i128::from(self.mark_of(market).get());
+            let band = mul_div(mark, unwind.slippage.get().into(), PPM.into(), Rounding::Floor)
+                .unwrap_or(0);
+            let limit = match side {
+                Side::Sell => (mark - band).max(1),
+                Side::Buy => (mark + band).min(i128::from(PRICE_TICKS_MAX)),
+            };
+            let limit = Ticks(i64::try_from(limit).unwrap_or(1));
+            let id: OrderId = self.next_engine_order_id();
+            let request = OrderRequest {
+                id,
+                owner: ai as u32,
+                side,
+                price: limit,
+                size: Lots(lots),
+                time_in_force: TimeInForce::Ioc,
+                self_trade: SelfTradePrevention::CancelMaker,
+            };
+            out.push(Event::OrderAccepted {
+                order: id,
+                account: target,
+                market,
+                side,
+                price: limit,
+                size: Lots(lots),
+            });
+            let mut events = std::mem::take(&mut self.scratch);
+            events.clear();
+            let submitted = self.markets[m]
+                .book
+                .submit(&request, &mut events)
+                .expect("Invariant: an engine IOC order is never rejected by the book");
+            let meta = OrderMeta {
+                account: target,
+                market,
+                side,
+                price: limit,
+                reduce_only: true,
+                post_only: false,
+                self_trade: SelfTradePrevention::CancelMaker,
+                placed_at: self.now,
+            };
+            self.settle_book_events(meta, id, true, &events, out);
+            self.scratch = events;
+            if submitted.cancelled.get() > 0 {
+                out.push(Event::OrderCancelled {
+                    order: id,
+                    account: target,
+                    remaining: submitted.cancelled,
+                    reason: CancelReason::Unfilled,
+                });
+            }
+        }
+        self.after_trades(out);
     }
 
     /// A keeper's request: liquidate a queued scope now, the fee going to the keeper.

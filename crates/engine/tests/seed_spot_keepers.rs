@@ -167,3 +167,48 @@ fn keepers_trigger_liquidations_and_receive_the_fee() {
     assert!(rejected(&h.now(keeper(2)), RejectReason::NotLiquidatable));
     assert_eq!(h.replay_hash(), h.engine.state_hash());
 }
+
+/// A backstop that unwinds: the insurance fund takes over a position the book could not absorb,
+/// then sells a portion of it into the book every interval (liquidation fills), never beyond its
+/// slippage bound.
+#[test]
+fn backstop_unwinds_inherited_positions_into_the_book() {
+    let mut cfg = cascade_venue::preset("binance-usdm").unwrap();
+    if let Some(b) = cfg.liquidation.backstop.as_mut() {
+        b.unwind = Some(cascade_model::BackstopUnwind {
+            portion: cascade_num::Ppm(250_000),
+            slippage: cascade_num::Ppm(20_000),
+            interval_ns: 10_000_000_000,
+        });
+    }
+    let mut h = Harness::new(cfg);
+    for (a, usd) in [(2, 2_000), (3, 10_000_000), (4, 10_000_000)] {
+        h.now(open(a));
+        h.now(deposit(a, usd));
+    }
+    h.now(deposit(AccountId::INSURANCE_FUND.0, 1_000_000));
+    h.now(oracle(0, 1_000_000));
+    h.now(limit(1, 3, 0, Side::Sell, 1_000_000, 200));
+    h.now(market(2, 2, 0, Side::Buy, 1_000_000, 200));
+    // No bids near the price: the liquidation cannot fill, the insurance fund takes over.
+    let ev = h.at(1, oracle(0, 900_000));
+    assert!(ev.iter().any(|e| matches!(e, Event::PositionTransferred { .. })), "{ev:?}");
+    assert_eq!(pos(&h, AccountId::INSURANCE_FUND.0, 0), 200);
+    // Bids arrive; every 10 s the fund sells a quarter of what it holds, within 2% of the mark.
+    h.now(limit(3, 4, 0, Side::Buy, 895_000, 1_000));
+    h.now(limit(4, 4, 0, Side::Buy, 800_000, 1_000));
+    let mut sold = Vec::new();
+    for _ in 0..4 {
+        let ev = h.at(10, oracle(0, 900_000));
+        for e in &ev {
+            if let Event::Fill { taker, price, size, liquidation: true, .. } = e {
+                assert_eq!(*taker, AccountId::INSURANCE_FUND);
+                assert!(price.get() >= 882_000, "within 2% of the mark: {price:?}");
+                sold.push(size.get());
+            }
+        }
+    }
+    assert_eq!(sold, vec![50, 38, 28, 21], "a quarter of the rest each time, rounded up");
+    assert_eq!(pos(&h, AccountId::INSURANCE_FUND.0, 0), 200 - 50 - 38 - 28 - 21);
+    assert_eq!(h.replay_hash(), h.engine.state_hash());
+}

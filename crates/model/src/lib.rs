@@ -19,8 +19,8 @@ pub use market::{
     TimeInForce,
 };
 pub use venue::{
-    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, CircuitBreaker,
-    FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
+    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BackstopUnwind, BookLiquidation,
+    CircuitBreaker, FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
     LiquidationPriceLimit, MarkRule, PartialLiquidation, PremiumAveraging, Safeguards, VenueConfig,
     VenueConfigError,
 };

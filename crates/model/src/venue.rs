@@ -171,6 +171,21 @@ pub struct Backstop {
     /// The target's loss budget: once its equity falls this far below the equity it had when
     /// first used, its positions are auto-deleveraged (Hyperliquid after JELLY). None: no cap.
     pub loss_cap: Option<Quote>,
+    /// How the target works off the positions it inherited (None: it holds them).
+    pub unwind: Option<BackstopUnwind>,
+}
+
+/// The backstop selling inherited positions into the book, as a liquidation engine or a
+/// liquidator vault does: every `interval_ns`, an IOC order for `portion` of each position,
+/// priced at most `slippage` beyond the mark. Its fills are liquidation fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BackstopUnwind {
+    /// Share of each position per order.
+    pub portion: Ppm,
+    /// Worst price, as a fraction beyond the mark.
+    pub slippage: Ppm,
+    /// Time between orders.
+    pub interval_ns: u64,
 }
 
 /// How ADL candidates on the opposite side are ordered.

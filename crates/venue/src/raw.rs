@@ -4,8 +4,8 @@
 use std::fmt;
 
 use cascade_model::{
-    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BookLiquidation, CircuitBreaker,
-    FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
+    AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BackstopUnwind, BookLiquidation,
+    CircuitBreaker, FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
     LiquidationPriceLimit, MarginTier, MarkRule, MarketSpec, OiScaledMargin, PartialLiquidation,
     PremiumAveraging, Safeguards, VenueConfig,
 };
@@ -165,6 +165,15 @@ struct RawBackstop {
     target: String,
     equity_below_maintenance: Num,
     loss_cap: Option<Num>,
+    unwind: Option<RawUnwind>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUnwind {
+    portion: Num,
+    slippage: Num,
+    interval_s: u64,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +406,24 @@ fn convert(ctx: &Ctx<'_>, raw: RawVenue) -> Result<VenueConfig, VenueError> {
             },
             equity_below_maintenance: ctx
                 .ppm("liquidation.backstop.equity_below_maintenance", b.equity_below_maintenance)?,
+            unwind: match &b.unwind {
+                None => None,
+                Some(u) => {
+                    let key = "liquidation.backstop.unwind";
+                    let portion = ctx.ppm(&format!("{key}.portion"), u.portion)?;
+                    if portion.get() <= 0 || portion.get() > PPM {
+                        return Err(ctx.err(&format!("{key}.portion"), "must be in (0, 1]"));
+                    }
+                    let slippage = ctx.ppm(&format!("{key}.slippage"), u.slippage)?;
+                    if slippage.get() <= 0 || slippage.get() >= PPM {
+                        return Err(ctx.err(&format!("{key}.slippage"), "must be in (0, 1)"));
+                    }
+                    if u.interval_s == 0 {
+                        return Err(ctx.err(&format!("{key}.interval_s"), "must be positive"));
+                    }
+                    Some(BackstopUnwind { portion, slippage, interval_ns: u.interval_s * NS_PER_S })
+                }
+            },
             loss_cap: b
                 .loss_cap
                 .map(|v| ctx.quote("liquidation.backstop.loss_cap", v))
