@@ -304,7 +304,7 @@ pub const METRIC_INFO: &[MetricInfo] = &[
     info("oi_change_pct", "oi_change_pct", "Open interest change", "%", 1,
         "Change of the primary market's open interest from its peak to the end (negative: positions were closed)."),
     info("safeguards_triggered", "safeguards_triggered", "Safeguards triggered", "", 0,
-        "Safeguard activations (halts, margin-tier changes) during the run."),
+        "Safeguard activations during the run: halts (circuit breaker or exchange), margin-tier changes, clamps, caps and rails that fired."),
 ];
 
 /// The display information of a metric, by its experiment name (`liquidated_long_usd`) or its

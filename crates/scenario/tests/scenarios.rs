@@ -391,3 +391,57 @@ fn the_default_scenario_is_a_long_liquidation_crash() {
         (seen.first_liquidation.unwrap(), seen.first_backstop.unwrap(), seen.first_adl.unwrap());
     assert!(600 * 1_000_000_000 < l && l <= b && b <= a, "liquidation {l}, backstop {b}, ADL {a}");
 }
+
+/// Safeguards and the backstop's unwind are preset keys a scenario switches on per venue; bad
+/// values are refused with the key and what is allowed.
+#[test]
+fn safeguards_and_unwind_from_overrides() {
+    let child = r#"include = "builtin:thin-book-flash-crash"
+duration_s = 900
+
+[[venues]]
+name = "perp-dex"
+preset = "hyperliquid"
+markets = ["ALT-PERP"]
+insurance_fund_usd = "100000"
+vault_usd = "150000"
+
+[venues.overrides.safeguards]
+circuit_breaker = { move = "0.15", window_s = 60, pause_s = 120 }
+mark_oracle_band = "0.2"
+oracle_step_max = "0.3"
+oracle_stale_s = 30
+open_interest_max = "50000000"
+min_resting_ms = 200
+
+[venues.overrides.liquidation.backstop]
+unwind = { portion = "0.1", slippage = "0.05", interval_s = 10 }
+"#;
+    let s = load(child, "guards.toml", &mut cascade_scenario::builtin_resolver)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let spec = build(&s, 42);
+    let c = &spec.venues[0].config;
+    let cb = c.safeguards.circuit_breaker.unwrap();
+    assert_eq!(
+        (cb.move_max.get(), cb.window_ns, cb.pause_ns),
+        (150_000, 60_000_000_000, 120_000_000_000)
+    );
+    assert_eq!(c.safeguards.min_resting_ns, Some(200_000_000));
+    let unwind = c.liquidation.backstop.unwrap().unwind.unwrap();
+    assert_eq!((unwind.portion.get(), unwind.interval_ns), (100_000, 10_000_000_000));
+    // The run is audited step by step and the safeguards are counted when they fire.
+    let result = audited(spec).run(&mut cascade_sim::NullSink, &mut |_| {});
+    assert_eq!(result.observer_error, None);
+    assert!(result.summary.safeguards_triggered > 0, "the crash trips the breaker or a rail");
+    for (from, to, needle) in [
+        ("portion = \"0.1\"", "portion = \"0\"", "unwind.portion"),
+        ("move = \"0.15\"", "move = \"0\"", "circuit_breaker.move"),
+        ("min_resting_ms = 200", "min_resting_ms = 0", "min_resting_ms"),
+    ] {
+        let err =
+            load(&child.replace(from, to), "guards.toml", &mut cascade_scenario::builtin_resolver)
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+}
