@@ -43,6 +43,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/spot-perp-keepers.toml"),
     ),
     (
+        "single-order-wipe",
+        "GDAX ETH 2017: one large sell walks a thin book ~30%, stops and liquidations print far lower within seconds, makers bring it back within minutes",
+        include_str!("../scenarios/single-order-wipe.toml"),
+    ),
+    (
         "rmsc04-shape",
         "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
         include_str!("../scenarios/rmsc04-shape.toml"),

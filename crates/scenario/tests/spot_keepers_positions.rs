@@ -186,3 +186,65 @@ inventory_usd = 5000
     assert!(err.contains("inventory_usd and inventory_price_usd go together"), "{err}");
     assert!(err.contains("needs a `holder` agent on venue `perp-dex`"), "{err}");
 }
+
+/// `single-order-wipe` (GDAX ETH 2017): the one large sell walks the book about 30%; stops and
+/// liquidations then print at least 60% below the start within seconds; the price is back
+/// within 5% of the start two minutes later. Checked on three seeds.
+#[test]
+fn single_order_wipe_facts() {
+    for seed in [3, 4, 5] {
+        let s = load_builtin("single-order-wipe").unwrap();
+        #[derive(Default)]
+        struct Prints {
+            start: Option<f64>,
+            after_120s: Option<f64>,
+            first_minute_low: Option<i64>,
+            whale_low: Option<i64>,
+        }
+        impl cascade_sim::RunSink for Prints {
+            fn event(&mut self, time: TimeNs, _: u64, _: &str, event: &Event) {
+                if let Event::Fill { price, taker, .. } = event {
+                    let t = time.get();
+                    if (600 * TimeNs::SECOND..660 * TimeNs::SECOND).contains(&t) {
+                        let low = self.first_minute_low.map_or(price.get(), |l| l.min(price.get()));
+                        self.first_minute_low = Some(low);
+                        // The whale is the second agent (account 3).
+                        if taker.0 == 3 {
+                            let w = self.whale_low.map_or(price.get(), |l| l.min(price.get()));
+                            self.whale_low = Some(w);
+                        }
+                    }
+                }
+            }
+            fn second(&mut self, row: &cascade_sim::SecondRow) {
+                match row.time_s {
+                    599 => self.start = row.last,
+                    720 => self.after_120s = row.last,
+                    _ => {}
+                }
+            }
+        }
+        let mut p = Prints::default();
+        let result = audited(build(&s, seed)).run(&mut p, &mut |_| {});
+        assert_eq!(result.observer_error, None);
+        let start = p.start.unwrap();
+        // ETH-PERP ticks are $0.1.
+        let whale = p.whale_low.unwrap() as f64 * 0.1;
+        let low = p.first_minute_low.unwrap() as f64 * 0.1;
+        let back = p.after_120s.unwrap();
+        assert!(
+            (0.25..0.35).contains(&(1.0 - whale / start)),
+            "seed {seed}: the order walked {whale} from {start}"
+        );
+        assert!(low < 0.4 * start, "seed {seed}: lowest print {low} from {start}");
+        assert!(
+            (back / start - 1.0).abs() < 0.05,
+            "seed {seed}: {back} two minutes later, from {start}"
+        );
+        assert!(
+            result.summary.liquidations_count > 50,
+            "seed {seed}: {}",
+            result.summary.liquidations_count
+        );
+    }
+}
