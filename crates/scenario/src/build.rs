@@ -92,19 +92,7 @@ fn agent(
             max_position_usd: a.max_position_usd.unwrap_or(100_000.0),
             slippage: a.slippage.unwrap_or(0.01),
         })),
-        "market_maker" => Box::new(MarketMaker::new(MakerParams {
-            place,
-            levels: a.levels.unwrap_or(5),
-            half_spread_bps: a.half_spread_bps.unwrap_or(5.0),
-            level_step_bps: a.level_step_bps.unwrap_or(5.0),
-            level_usd: a.level_usd.unwrap_or(1_000.0),
-            refresh_s: a.refresh_s.unwrap_or(1.0),
-            skew_bps_per_1k: a.skew_bps_per_1k.unwrap_or(0.0),
-            max_inventory_usd: a.max_inventory_usd.unwrap_or(f64::MAX),
-            widen_per_pct: a.widen_per_pct.unwrap_or(0.0),
-            withdraw_move_pct: a.withdraw_move_pct,
-            reference_weight: a.reference_weight.unwrap_or(0.0),
-        })),
+        "market_maker" => Box::new(MarketMaker::new(maker_params(a, place))),
         "leveraged_trader" => {
             let [lo, hi] = a.leverage.unwrap_or([1, 1]);
             let leverage = rng.range_i64(i64::from(lo), i64::from(hi)) as u32;
