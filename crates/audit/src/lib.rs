@@ -338,6 +338,31 @@ impl Auditor {
                 };
                 self.trade(market, buyer, seller, size.get(), quote.get().into());
             }
+            Event::TradeReversed {
+                market,
+                maker,
+                taker,
+                taker_side,
+                price,
+                size,
+                maker_fee,
+                taker_fee,
+            } => {
+                // The original buyer sells back to the original seller; both fees are refunded.
+                let quote = self.value(market, size.get(), price);
+                let (buyer, seller) = match taker_side {
+                    Side::Buy => (maker, taker),
+                    Side::Sell => (taker, maker),
+                };
+                self.trade(market, buyer, seller, size.get(), quote);
+                self.credit(maker, maker_fee.get().into());
+                self.credit(taker, taker_fee.get().into());
+                self.fee_pool -= i128::from(maker_fee.get()) + i128::from(taker_fee.get());
+            }
+            Event::SettlementFill { market, long, short, size, price } => {
+                let quote = self.value(market, size.get(), price);
+                self.trade(market, short, long, size.get(), quote);
+            }
             Event::BadDebt { .. } => self.seen.bad_debts += 1,
             _ => {}
         }

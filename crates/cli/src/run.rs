@@ -174,6 +174,29 @@ impl ParquetSink {
                 row.account = Some(i64::from(account.0));
                 row.counterparty = Some(i64::from(counterparty.0));
             }
+            Event::TradeReversed { market, maker, taker, taker_side, price, size, .. } => {
+                if let Some(mm) = m(*market) {
+                    row.market = Some(mm.symbol.clone());
+                    row.price = Some(price.get() as f64 * mm.tick);
+                    row.size = Some(size.get() as f64 * mm.lot);
+                    row.amount_usd =
+                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
+                }
+                row.account = Some(i64::from(taker.0));
+                row.counterparty = Some(i64::from(maker.0));
+                row.side = side(*taker_side);
+            }
+            Event::SettlementFill { market, long, short, size, price } => {
+                if let Some(mm) = m(*market) {
+                    row.market = Some(mm.symbol.clone());
+                    row.price = Some(price.get() as f64 * mm.tick);
+                    row.size = Some(size.get() as f64 * mm.lot);
+                    row.amount_usd =
+                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
+                }
+                row.account = Some(i64::from(long.0));
+                row.counterparty = Some(i64::from(short.0));
+            }
             Event::PositionTransferred { from, to, market, size, price } => {
                 if let Some(mm) = m(*market) {
                     row.market = Some(mm.symbol.clone());

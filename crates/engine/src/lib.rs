@@ -17,6 +17,7 @@
 #![deny(clippy::float_arithmetic)]
 
 mod adl;
+mod admin;
 mod hash;
 pub mod limits;
 mod liquidation;
@@ -94,6 +95,8 @@ pub struct Engine {
     keeper: Option<u32>,
     /// When the backstop next works off inherited positions (`BackstopUnwind`).
     next_unwind_at: TimeNs,
+    /// Fills kept for `RollbackTrades` (only with `safeguards.trade_rollback`).
+    journal: Vec<admin::JournalFill>,
     fault: Option<Fault>,
 }
 
@@ -249,6 +252,7 @@ impl Engine {
             touched: Vec::new(),
             keeper: None,
             next_unwind_at: TimeNs::ZERO,
+            journal: Vec::new(),
             fault: None,
             config,
         })
@@ -306,6 +310,10 @@ impl Engine {
             Command::Liquidate { keeper, account, market } => {
                 self.keeper_liquidate(*keeper, *account, *market, out)
             }
+            Command::RollbackTrades { market, from, to, account } => {
+                self.rollback_trades(*market, *from, *to, *account, out)
+            }
+            Command::SettleMarket { market, price } => self.settle_market(*market, *price, out),
             Command::Tick => Ok(()),
         };
         if let Err(reason) = result {

@@ -568,6 +568,21 @@ impl Engine {
                         self.fee_pool += Quote(taker_fee);
                     }
                     self.touched.push(maker_owner);
+                    if self.config.safeguards.trade_rollback {
+                        self.record_fill(crate::admin::JournalFill {
+                            at: self.now,
+                            market,
+                            maker: maker_owner,
+                            taker: taker.account.0,
+                            taker_side: taker.side,
+                            price,
+                            size: size.get(),
+                            value,
+                            maker_fee,
+                            taker_fee,
+                            reversed: false,
+                        });
+                    }
                     out.push(Event::Fill {
                         market,
                         maker_order: maker,

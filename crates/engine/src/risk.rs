@@ -136,8 +136,12 @@ impl Engine {
     }
 
     /// What may leave the cross balance: equity above initial margin, excluding unrealised
-    /// profit (profit is withdrawable once realised).
+    /// profit (profit is withdrawable once realised) unless the venue lets paper gains leave
+    /// (`safeguards.withdraw_unrealised_profit`).
     pub(crate) fn withdrawable(&self, a: &Account) -> i128 {
+        if self.config.safeguards.withdraw_unrealised_profit {
+            return self.cross_equity(a) - self.cross_initial(a, None);
+        }
         let profit: i128 =
             a.positions.iter().filter(|p| !p.isolated).map(|p| self.unrealised_pnl(p).max(0)).sum();
         self.cross_equity(a) - self.cross_initial(a, None) - profit

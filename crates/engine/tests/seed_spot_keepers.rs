@@ -110,10 +110,11 @@ fn spot_sells_are_limited_to_holdings_and_pay_no_funding() {
         !ev.iter().any(|e| matches!(e, Event::FundingSample { .. } | Event::FundingPaid { .. })),
         "{ev:?}"
     );
-    // Spot markets refuse leverage above 1 in their tiers.
+    // Tiers above leverage 1 are allowed: holdings become margin collateral with a haircut
+    // (a unified account); selling more than is held stays refused.
     let mut cfg = cascade_venue::preset("spot").unwrap();
     cfg.markets[0].tiers[0].max_leverage = 2;
-    assert!(cfg.validate().is_err());
+    assert!(cfg.validate().is_ok());
 }
 
 /// A venue that waits for keepers: an account below maintenance stays queued until a keeper

@@ -157,6 +157,30 @@ pub enum Command {
         /// Set for an isolated position.
         market: Option<MarketId>,
     },
+    /// The venue reverses trades after the fact (as Bitget did on VOXEL, April 2025): every
+    /// journaled fill in `market` between `from` and `to` (inclusive), only those with
+    /// `account` on either side if it is set, newest first. Each is traded back at its own price
+    /// without fees and both sides get their fees back; positions, realised PnL and fees end as
+    /// if the trade never happened. Needs `safeguards.trade_rollback` (the trade journal).
+    RollbackTrades {
+        /// The market.
+        market: MarketId,
+        /// First timestamp included.
+        from: cascade_num::TimeNs,
+        /// Last timestamp included.
+        to: cascade_num::TimeNs,
+        /// Only trades with this account on either side.
+        account: Option<AccountId>,
+    },
+    /// The venue delists a market and closes every position at an administered price (as
+    /// Hyperliquid did with JELLY in March 2025): resting orders are cancelled, longs are closed
+    /// against shorts in account order at `price` without fees, and the market stays halted.
+    SettleMarket {
+        /// The market.
+        market: MarketId,
+        /// The administered price.
+        price: Ticks,
+    },
     /// Advance time only: runs mark updates, funding samples and payments that fall due.
     Tick,
 }
@@ -180,6 +204,8 @@ impl Command {
             | Command::SetExternalMid { .. }
             | Command::SetHalted { .. }
             | Command::SetMarginTiers { .. }
+            | Command::RollbackTrades { .. }
+            | Command::SettleMarket { .. }
             | Command::Tick => None,
         }
     }

@@ -78,6 +78,8 @@ pub enum RejectReason {
     OpenInterestCap,
     /// The order has not rested for the venue's minimum quote life (a safeguard).
     OrderTooYoung,
+    /// A rollback was asked of a venue that keeps no trade journal (`safeguards.trade_rollback`).
+    NoTradeJournal,
 }
 
 /// Which safeguard fired.
@@ -97,6 +99,10 @@ pub enum SafeguardKind {
     OpenInterestCap,
     /// A cancel or amend was refused by the minimum quote life.
     MinRestingTime,
+    /// The venue reversed trades after the fact (`RollbackTrades`).
+    TradeRollback,
+    /// The venue closed every position at an administered price (`SettleMarket`).
+    ForcedSettlement,
 }
 
 /// Why a resting or incoming order was cancelled.
@@ -114,6 +120,8 @@ pub enum CancelReason {
     ReduceOnly,
     /// Replaced by an amend that lost priority.
     Amended,
+    /// The market was settled and delisted (`SettleMarket`).
+    Settlement,
 }
 
 /// How an account's pass through the liquidation pipeline ended.
@@ -394,6 +402,41 @@ pub enum Event {
         market: MarketId,
         /// Which.
         kind: SafeguardKind,
+    },
+    /// A trade was reversed by `RollbackTrades`: the maker and taker trade the same size back at
+    /// the same price, without fees, and both get the original fees back (a maker rebate is
+    /// taken back). Economically the trade never happened.
+    TradeReversed {
+        /// The market.
+        market: MarketId,
+        /// The original maker.
+        maker: AccountId,
+        /// The original taker.
+        taker: AccountId,
+        /// The side the taker originally traded.
+        taker_side: Side,
+        /// Price of the original fill.
+        price: Ticks,
+        /// Size of the original fill.
+        size: Lots,
+        /// The maker fee refunded (negative: a rebate taken back).
+        maker_fee: Quote,
+        /// The taker fee refunded.
+        taker_fee: Quote,
+    },
+    /// One pair of positions closed by `SettleMarket`: `long` sells `size` to `short` at the
+    /// administered price, without fees.
+    SettlementFill {
+        /// The market.
+        market: MarketId,
+        /// The account whose long is (partly) closed.
+        long: AccountId,
+        /// The account whose short is (partly) closed.
+        short: AccountId,
+        /// Size closed.
+        size: Lots,
+        /// The administered price.
+        price: Ticks,
     },
     /// A position was set up by `SeedPosition`: `account` got `size` and `counterparty` got
     /// `-size`, trading `|size| × price` without fees.

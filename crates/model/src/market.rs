@@ -147,9 +147,11 @@ pub struct MarketSpec {
     pub price_band: Option<Ppm>,
     /// Leverage a new position uses until the account chooses another.
     pub default_leverage: u32,
-    /// A spot market: no funding, leverage 1 (every tier's maximum leverage is 1), and sells
-    /// may not exceed what the account holds (shorts exist only through `SeedPosition`, as the
-    /// outside holder of the supply).
+    /// A spot market: no funding, and sells may not exceed what the account holds (shorts exist
+    /// only through `SeedPosition`, as the outside holder of the supply). Plain spot trades at
+    /// leverage 1 (the `spot` preset); tiers above 1 make holdings margin collateral with a
+    /// haircut of the maintenance rate, valued at the market's mark (a unified account that
+    /// prices collateral off the venue's own spot book, as Binance did on 10 October 2025).
     pub spot: bool,
 }
 
@@ -238,11 +240,6 @@ impl MarketSpec {
             }
         }
         self.validate_tiers()?;
-        if self.spot && self.tiers.iter().any(|t| t.max_leverage != 1) {
-            return Err(
-                self.err("a spot market trades at leverage 1: every tier's max_leverage must be 1")
-            );
-        }
         let max_leverage = self.tiers[0].max_leverage;
         if self.default_leverage == 0 || self.default_leverage > max_leverage {
             return Err(self.err(&format!(

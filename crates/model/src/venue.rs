@@ -270,6 +270,11 @@ pub struct Safeguards {
     /// A resting order may not be cancelled or amended before it has rested this long (a
     /// minimum quote life for market makers).
     pub min_resting_ns: Option<u64>,
+    /// Keep a journal of fills so that trades can be rolled back (`RollbackTrades`).
+    pub trade_rollback: bool,
+    /// Unrealised profit counts toward what may be withdrawn (Mango Markets in 2022, Hyperliquid
+    /// cross accounts): equity above initial margin leaves, even if it is a paper gain.
+    pub withdraw_unrealised_profit: bool,
 }
 
 /// A whole venue: its markets and rules.

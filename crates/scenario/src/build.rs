@@ -378,6 +378,34 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
             let command = match t.signal.as_str() {
                 "halt" => cascade_model::Command::SetHalted { market, halted: true },
                 "reopen" => cascade_model::Command::SetHalted { market, halted: false },
+                "rollback" => {
+                    let from = TimeNs((t.from_s.unwrap_or(0.0) * 1e9) as u64);
+                    let to = TimeNs((t.to_s.unwrap_or(t.at_s) * 1e9) as u64);
+                    match &t.accounts {
+                        None => Command::RollbackTrades { market, from, to, account: None },
+                        Some(group) => {
+                            // One command per account of the group (a trade between two of them
+                            // is reversed once: the journal marks it).
+                            for (i, _) in
+                                agents.iter().enumerate().filter(|(_, a)| &a.group == group)
+                            {
+                                let account = Some(AccountId(AccountId::FIRST_USER + i as u32));
+                                scheduled.push((
+                                    at,
+                                    vi,
+                                    Command::RollbackTrades { market, from, to, account },
+                                ));
+                            }
+                            continue;
+                        }
+                    }
+                }
+                "settle" => {
+                    let usd: f64 =
+                        t.value.as_deref().and_then(|v| v.parse().ok()).expect("validated price");
+                    let pl = cascade_agents::Place { venue: vi, market };
+                    Command::SettleMarket { market, price: ticks_for(s, pl, usd) }
+                }
                 _ => cascade_model::Command::SetMarginTiers {
                     market,
                     tiers: tier_table(t.tiers.as_deref().unwrap_or_default())

@@ -245,6 +245,15 @@ pub(crate) struct RawTimeline {
     /// For `margin_tiers`: the new tiers.
     #[serde(default)]
     pub(crate) tiers: Option<Vec<RawTier>>,
+    /// For `rollback`: the window of trades reversed (seconds from the start).
+    #[serde(default)]
+    pub(crate) from_s: Option<f64>,
+    /// For `rollback`: the end of the window.
+    #[serde(default)]
+    pub(crate) to_s: Option<f64>,
+    /// For `rollback`: only trades with an account of this agent group on either side.
+    #[serde(default)]
+    pub(crate) accounts: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -1289,7 +1298,28 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                         }
                     }
                 },
-                other => p(line("signal"), format!("timeline[{i}].signal"), format!("venues understand `halt`, `reopen` and `margin_tiers`, not `{other}`"), None),
+                "rollback" => {
+                    let journal =
+                        venues.get(vi).is_some_and(|c| c.safeguards.trade_rollback);
+                    if !journal {
+                        p(line("signal"), format!("timeline[{i}].signal"), format!("venue `{venue}` keeps no trade journal, so it cannot roll trades back"), Some(format!("add `[venues.overrides.safeguards] trade_rollback = true` to venue `{venue}`")));
+                    }
+                    match (t.from_s, t.to_s) {
+                        (Some(from), Some(to)) if from >= 0.0 && from <= to && to <= t.at_s => {}
+                        (Some(_), Some(_)) => p(line("to_s"), format!("timeline[{i}].to_s"), format!("the window must satisfy 0 <= from_s <= to_s <= at_s ({})", t.at_s), None),
+                        _ => p(line("signal"), format!("timeline[{i}].from_s"), "rollback needs `from_s` and `to_s` (the window of trades to reverse)".into(), Some("from_s = 600, to_s = 900".into())),
+                    }
+                    if let Some(g) = &t.accounts {
+                        if !raw.agents.iter().any(|a| &a.group == g) {
+                            p(line("accounts"), format!("timeline[{i}].accounts"), format!("no agent group `{g}`"), None);
+                        }
+                    }
+                }
+                "settle" => match t.value.as_deref().map(str::parse::<f64>) {
+                    Some(Ok(v)) if v.is_finite() && v > 0.0 => {}
+                    _ => p(line("value"), format!("timeline[{i}].value"), "settle needs `value`, the administered price in USD (positive)".into(), Some("value = \"0.0095\"".into())),
+                },
+                other => p(line("signal"), format!("timeline[{i}].signal"), format!("venues understand `halt`, `reopen`, `margin_tiers`, `rollback` and `settle`, not `{other}`"), None),
             }
             continue;
         }

@@ -76,6 +76,10 @@ struct RawSafeguards {
     oracle_stale_s: Option<u64>,
     open_interest_max: Option<Num>,
     min_resting_ms: Option<u64>,
+    #[serde(default)]
+    trade_rollback: bool,
+    #[serde(default)]
+    withdraw_unrealised_profit: bool,
 }
 
 #[derive(Deserialize)]
@@ -514,6 +518,8 @@ fn convert_safeguards(ctx: &Ctx<'_>, s: &RawSafeguards) -> Result<Safeguards, Ve
             .min_resting_ms
             .map(|v| positive("safeguards.min_resting_ms", v).map(|v| v * 1_000_000))
             .transpose()?,
+        trade_rollback: s.trade_rollback,
+        withdraw_unrealised_profit: s.withdraw_unrealised_profit,
     })
 }
 
