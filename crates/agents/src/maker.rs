@@ -37,12 +37,16 @@ pub struct MakerParams {
     pub reference_weight: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Mode {
     Quoting,
     Pulled,
     Stale,
     OneSided(Side),
+    /// A runaway bot (the VOXEL failure): its fair value ratchets up by this many bps per
+    /// refresh from wherever the market is, its bids lose the post-only flag and cross, and its
+    /// inventory and move limits are ignored.
+    Runaway(f64),
 }
 
 /// See the module documentation.
@@ -52,12 +56,24 @@ pub struct MarketMaker {
     live: Vec<OrderId>,
     mode: Mode,
     mids: VecDeque<f64>,
+    /// The runaway bot's ratcheting fair value (ticks).
+    runaway: f64,
+    /// The position it started with (seeded spot inventory): inventory skew and limits count
+    /// from here, so a maker stocked with tokens does not lean on the price to sell its stock.
+    baseline: Option<i64>,
 }
 
 impl MarketMaker {
     /// A market maker.
     pub fn new(params: MakerParams) -> MarketMaker {
-        MarketMaker { params, live: Vec::new(), mode: Mode::Quoting, mids: VecDeque::new() }
+        MarketMaker {
+            params,
+            live: Vec::new(),
+            mode: Mode::Quoting,
+            mids: VecDeque::new(),
+            runaway: 0.0,
+            baseline: None,
+        }
     }
 
     fn cancel_all(&mut self, ctx: &mut Ctx<'_>) {
@@ -94,7 +110,14 @@ impl MarketMaker {
         }
         let oldest = self.mids.front().copied().unwrap_or(fair);
         let move_pct = if oldest > 0.0 { ((fair - oldest) / oldest).abs() * 100.0 } else { 0.0 };
-        if let Some(limit) = self.params.withdraw_move_pct {
+        let runaway = match self.mode {
+            Mode::Runaway(step_bps) => {
+                self.runaway = self.runaway.max(fair) * (1.0 + step_bps / 10_000.0);
+                Some(self.runaway)
+            }
+            _ => None,
+        };
+        if let (Some(limit), None) = (self.params.withdraw_move_pct, runaway) {
             if move_pct > limit {
                 self.cancel_all(ctx);
                 return;
@@ -102,10 +125,16 @@ impl MarketMaker {
         }
         self.cancel_all(ctx);
         let qptl = ctx.quote_per_tick_lot(p.venue, p.market) as f64;
-        let inventory_usd = position(ctx, p) as f64 * fair * qptl / 1e6;
-        let skew = -inventory_usd / 1_000.0 * self.params.skew_bps_per_1k;
-        let centre = fair * (1.0 + skew / 10_000.0);
-        let widen = 1.0 + self.params.widen_per_pct * move_pct;
+        let held = position(ctx, p);
+        let baseline = *self.baseline.get_or_insert(held);
+        let inventory_usd = (held - baseline) as f64 * fair * qptl / 1e6;
+        // The lean never exceeds the half-spread: the best bid stays at or below fair and the
+        // best ask at or above it, so a maker short of stock cannot chase its own quotes up.
+        let half = self.params.half_spread_bps;
+        let skew = (-inventory_usd / 1_000.0 * self.params.skew_bps_per_1k).clamp(-half, half);
+        let centre = runaway.unwrap_or(fair * (1.0 + skew / 10_000.0));
+        let widen =
+            if runaway.is_some() { 1.0 } else { 1.0 + self.params.widen_per_pct * move_pct };
         // On a spot market the asks together may not exceed the inventory held.
         let mut sell_room =
             if ctx.is_spot(p.venue, p.market) { position(ctx, p).max(0) } else { i64::MAX };
@@ -123,7 +152,7 @@ impl MarketMaker {
                     Side::Buy => inventory_usd >= self.params.max_inventory_usd,
                     Side::Sell => -inventory_usd >= self.params.max_inventory_usd,
                 };
-                if adds {
+                if adds && runaway.is_none() {
                     continue;
                 }
                 let price = match side {
@@ -146,7 +175,11 @@ impl MarketMaker {
                     OrderType::Limit,
                     price,
                     lots,
-                    TimeInForce::PostOnly,
+                    if runaway.is_some() && side == Side::Buy {
+                        TimeInForce::Gtc
+                    } else {
+                        TimeInForce::PostOnly
+                    },
                     false,
                 );
                 self.live.push(id);
@@ -163,7 +196,7 @@ impl Agent for MarketMaker {
 
     fn wake(&mut self, ctx: &mut Ctx<'_>) {
         match self.mode {
-            Mode::Quoting | Mode::OneSided(_) => self.quote(ctx),
+            Mode::Quoting | Mode::OneSided(_) | Mode::Runaway(_) => self.quote(ctx),
             Mode::Pulled | Mode::Stale => {}
         }
         ctx.wake_in(secs(self.params.refresh_s));
@@ -180,6 +213,12 @@ impl Agent for MarketMaker {
             "resume" => self.mode = Mode::Quoting,
             "one_sided_sell" => self.mode = Mode::OneSided(Side::Sell),
             "one_sided_buy" => self.mode = Mode::OneSided(Side::Buy),
+            "runaway_buy" => {
+                let step: f64 =
+                    signal.value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(20.0);
+                self.runaway = 0.0;
+                self.mode = Mode::Runaway(step);
+            }
             "fat_finger" => {
                 // A sell far below fair (or a buy far above, for a negative value) for many levels' size.
                 let Some(fair) = self.fair(ctx) else { return };

@@ -314,6 +314,8 @@ pub(crate) fn metrics_json(s: &Summary) -> serde_json::Value {
         "max_spread_bps": round(s.max_spread_bps, 2),
         "oi_change_pct": round(s.oi_change_pct, 4),
         "safeguards_triggered": s.safeguards_triggered,
+        "max_rise_pct": round(s.max_rise_pct, 4),
+        "withdrawn_usd": round(s.withdrawn_usd, 2),
     })
 }
 
@@ -406,6 +408,7 @@ fn print_summary(
         "  max drawdown          {:>12.1} %   (trough at {:.0} s)",
         s.max_drawdown_pct, s.time_to_trough_s
     );
+    println!("  max rise              {:>12.1} %", s.max_rise_pct);
     println!(
         "  recovery after 600 s  {:>12}",
         s.recovery_pct_after_600s.map_or("—".into(), |v| format!("{v:.1} %"))
@@ -413,6 +416,9 @@ fn print_summary(
     println!("  liquidated (long)     {:>12.0} USD", s.liquidated_long_usd);
     println!("  liquidated (short)    {:>12.0} USD", s.liquidated_short_usd);
     println!("  liquidations          {:>12}", s.liquidations_count);
+    if s.withdrawn_usd > 0.0 {
+        println!("  withdrawn             {:>12.0} USD", s.withdrawn_usd);
+    }
     println!("  backstop takeovers    {:>12.0} USD", s.backstop_notional_usd);
     println!("  insurance drawdown    {:>12.0} USD", s.insurance_fund_drawdown_usd);
     println!("  ADL                   {:>12.0} USD in {} fills", s.adl_notional_usd, s.adl_count);

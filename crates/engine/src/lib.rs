@@ -565,6 +565,9 @@ impl Engine {
         if i128::from(amount.get()) > self.withdrawable(a) {
             return Err(RejectReason::WithdrawalExceedsFree);
         }
+        if amount.get() > self.deposits.get() - self.withdrawals.get() {
+            return Err(RejectReason::VenueFundsExhausted);
+        }
         // Every check before any change: a rejection leaves the state untouched.
         let withdrawals =
             self.withdrawals.checked_add(amount).map_err(|_| RejectReason::ArithmeticOverflow)?;

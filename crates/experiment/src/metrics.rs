@@ -22,6 +22,8 @@ pub const METRICS: &[&str] = &[
     "max_spread_bps",
     "oi_change_pct",
     "safeguards_triggered",
+    "max_rise_pct",
+    "withdrawn_usd",
 ];
 
 /// The "how bad can it get" metrics whose quantiles a sweep summarises per grid point.
@@ -48,6 +50,8 @@ pub fn values(s: &Summary) -> Vec<Option<f64>> {
         Some(s.max_spread_bps),
         Some(s.oi_change_pct),
         Some(s.safeguards_triggered as f64),
+        Some(s.max_rise_pct),
+        Some(s.withdrawn_usd),
     ]
 }
 

@@ -78,6 +78,9 @@ pub enum RejectReason {
     OpenInterestCap,
     /// The order has not rested for the venue's minimum quote life (a safeguard).
     OrderTooYoung,
+    /// A withdrawal larger than everything the venue holds (deposits − withdrawals): a venue
+    /// cannot pay out money it does not have.
+    VenueFundsExhausted,
     /// A rollback was asked of a venue that keeps no trade journal (`safeguards.trade_rollback`).
     NoTradeJournal,
 }

@@ -304,7 +304,11 @@ pub const METRIC_INFO: &[MetricInfo] = &[
     info("oi_change_pct", "oi_change_pct", "Open interest change", "%", 1,
         "Change of the primary market's open interest from its peak to the end (negative: positions were closed)."),
     info("safeguards_triggered", "safeguards_triggered", "Safeguards triggered", "", 0,
-        "Safeguard activations during the run: halts (circuit breaker or exchange), margin-tier changes, clamps, caps and rails that fired."),
+        "Safeguard activations during the run: halts (circuit breaker or exchange), margin-tier changes, clamps, caps and rails that fired, rollbacks and forced settlements."),
+    info("max_rise_pct", "max_rise_pct", "Max rise", "%", 1,
+        "Largest rise of the primary market's mark price above its running low (a squeeze or a pump; +100% is a doubling)."),
+    info("withdrawn_usd", "withdrawn_usd", "Withdrawn", "USD", 0,
+        "Collateral withdrawn from all venues during the run; a venue drained against paper profit shows here."),
 ];
 
 /// The display information of a metric, by its experiment name (`liquidated_long_usd`) or its
@@ -368,6 +372,8 @@ pub fn metric_rows(s: &RunSummary) -> Vec<MetricRow> {
                 "max_spread_bps" => Some(m.max_spread_bps),
                 "oi_change_pct" => Some(m.oi_change_pct),
                 "safeguards_triggered" => count(m.safeguards_triggered),
+                "max_rise_pct" => Some(m.max_rise_pct),
+                "withdrawn_usd" => Some(m.withdrawn_usd),
                 other => unreachable!("metric `{other}` has no value in RunSummary"),
             };
             MetricRow {

@@ -117,6 +117,12 @@ pub struct Metrics {
     pub oi_change_pct: f64,
     /// Safeguard activations.
     pub safeguards_triggered: u64,
+    /// Largest rise of the primary mark above its running low, percent.
+    #[serde(default)]
+    pub max_rise_pct: f64,
+    /// Collateral withdrawn from all venues, USD.
+    #[serde(default)]
+    pub withdrawn_usd: f64,
 }
 
 /// One engine event the charts mark.

@@ -130,6 +130,8 @@ fn run(name: &str, duration_s: u64, dir: &Path) -> cascade_sim::RunResult {
             "max_spread_bps": s.max_spread_bps,
             "oi_change_pct": s.oi_change_pct,
             "safeguards_triggered": s.safeguards_triggered,
+            "max_rise_pct": s.max_rise_pct,
+            "withdrawn_usd": s.withdrawn_usd,
         },
     });
     cascade_output::write_json_atomic(&dir.join("summary.json"), &summary).unwrap();

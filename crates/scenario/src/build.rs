@@ -4,8 +4,8 @@
 
 use cascade_agents::{
     ArbitrageParams, Arbitrageur, Holder, Keeper, KeeperParams, LeveragedTrader, LoanMaker,
-    LoanParams, MakerParams, MarketMaker, MomentumBot, MomentumParams, NoiseParams, NoiseTrader,
-    TraderParams, ValueParams, ValueTrader,
+    LoanParams, MakerParams, Manipulator, ManipulatorParams, MarketMaker, MomentumBot,
+    MomentumParams, NoiseParams, NoiseTrader, TraderParams, ValueParams, ValueTrader,
 };
 use cascade_model::{AccountId, Command, MarketId};
 use cascade_num::{Lots, Quote, Ticks, TimeNs};
@@ -93,6 +93,20 @@ fn agent(
             slippage: a.slippage.unwrap_or(0.01),
         })),
         "market_maker" => Box::new(MarketMaker::new(maker_params(a, place))),
+        "manipulator" => Box::new(Manipulator::new(ManipulatorParams {
+            perp: place,
+            pump: self::place(
+                s,
+                a.venue_b.as_deref().unwrap_or_default(),
+                a.market_b.as_deref().unwrap_or_default(),
+            ),
+            check_s: a.check_s.unwrap_or(1.0),
+            clip_usd: a.clip_usd.unwrap_or(10_000.0),
+            target_multiple: a.target_multiple.unwrap_or(2.0),
+            hold_s: a.hold_s.unwrap_or(300.0),
+            withdraw_profit: a.withdraw_profit.unwrap_or(false),
+            slippage: a.slippage.unwrap_or(0.05),
+        })),
         "leveraged_trader" => {
             let [lo, hi] = a.leverage.unwrap_or([1, 1]);
             let leverage = rng.range_i64(i64::from(lo), i64::from(hi)) as u32;

@@ -48,6 +48,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/single-order-wipe.toml"),
     ),
     (
+        "oracle-manipulation",
+        "Mango 2022: a thin spot market feeding the oracle is bought up 20x; the attacker's paper profit drains the venue",
+        include_str!("../scenarios/oracle-manipulation.toml"),
+    ),
+    (
         "rmsc04-shape",
         "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
         include_str!("../scenarios/rmsc04-shape.toml"),

@@ -221,6 +221,9 @@ pub(crate) struct RawAgent {
     pub(crate) follow_liquidations: Option<bool>,
     // Keeper.
     pub(crate) max_per_check: Option<u32>,
+    // Manipulator.
+    pub(crate) target_multiple: Option<f64>,
+    pub(crate) withdraw_profit: Option<bool>,
     // Loan-based market maker.
     pub(crate) strike_usd: Option<f64>,
     pub(crate) dump_fraction: Option<f64>,
@@ -388,6 +391,19 @@ const KINDS: &[(&str, &[&str])] = &[
     ),
     ("keeper", &["check_s", "max_per_check"]),
     ("holder", &[]),
+    (
+        "manipulator",
+        &[
+            "venue_b",
+            "market_b",
+            "check_s",
+            "clip_usd",
+            "target_multiple",
+            "hold_s",
+            "withdraw_profit",
+            "slippage",
+        ],
+    ),
 ];
 
 /// Fields every kind takes (beyond venue, market, capital and latencies).
@@ -406,6 +422,7 @@ const REQUIRED: &[(&str, &[&str])] = &[
         &["levels", "half_spread_bps", "level_step_bps", "level_usd", "refresh_s", "strike_usd"],
     ),
     ("keeper", &[]),
+    ("manipulator", &["venue_b", "market_b", "clip_usd", "target_multiple"]),
 ];
 
 fn set_fields(a: &RawAgent) -> Vec<&'static str> {
@@ -449,6 +466,8 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         hold_s,
         follow_liquidations,
         max_per_check,
+        target_multiple,
+        withdraw_profit,
         strike_usd,
         dump_fraction,
         inventory_usd,
@@ -1079,7 +1098,7 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             }
         }
         // Numeric ranges of the behaviour keys (a sweep or a variant may set any of them).
-        let ranges: [(&str, Option<f64>, f64, f64); 18] = [
+        let ranges: [(&str, Option<f64>, f64, f64); 19] = [
             ("levels", a.levels.map(f64::from), 1.0, 500.0),
             ("half_spread_bps", a.half_spread_bps, 0.0, 10_000.0),
             ("level_step_bps", a.level_step_bps, 0.0, 10_000.0),
@@ -1098,6 +1117,7 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             ("lookback_s", a.lookback_s, 0.001, 86_400.0),
             ("hold_s", a.hold_s, 0.0, 604_800.0),
             ("slippage", a.slippage, 0.0, 1.0),
+            ("target_multiple", a.target_multiple, 1.0, 10_000.0),
         ];
         for (f, v, lo, hi) in ranges {
             if let Some(v) = v {
@@ -1369,6 +1389,11 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             "congestion",
             // Noise traders: a new share of buys (`value`, 0 to 1).
             "buy_share",
+            // Manipulators: start buying up the oracle's source; walk away.
+            "pump",
+            "stop",
+            // Market makers: a runaway bot that chases the price up (`value`: bps per refresh).
+            "runaway_buy",
         ];
         if !SIGNALS.contains(&t.signal.as_str()) {
             p(

@@ -4,26 +4,7 @@
 use cascade_scenario::{build, load, load_builtin, BUILTIN, DEFAULT_SCENARIO};
 
 /// The auditor as a step observer, one shadow ledger per venue.
-struct Audit(Vec<cascade_audit::Auditor>);
-
-impl cascade_sim::StepObserver for Audit {
-    fn step(
-        &mut self,
-        venue: usize,
-        command: &cascade_model::Command,
-        events: &[cascade_model::Event],
-        engine: &cascade_engine::Engine,
-    ) -> Result<(), String> {
-        self.0[venue].observe(command, events, engine).map_err(|e| e.to_string())
-    }
-}
-
-fn audited(spec: cascade_sim::WorldSpec) -> cascade_sim::World {
-    let auditors = spec.venues.iter().map(|v| cascade_audit::Auditor::new(&v.config)).collect();
-    let mut world = cascade_sim::World::new(spec).unwrap();
-    world.observe(Box::new(Audit(auditors)));
-    world
-}
+use cascade_test_support::world::audited;
 
 fn no_includes(name: &str) -> Result<(String, String), String> {
     Err(format!("no include `{name}` in this test"))

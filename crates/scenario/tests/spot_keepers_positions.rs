@@ -5,26 +5,7 @@ use cascade_model::{AccountId, Event};
 use cascade_num::TimeNs;
 use cascade_scenario::{build, load, load_builtin};
 
-struct Audit(Vec<cascade_audit::Auditor>);
-
-impl cascade_sim::StepObserver for Audit {
-    fn step(
-        &mut self,
-        venue: usize,
-        command: &cascade_model::Command,
-        events: &[Event],
-        engine: &cascade_engine::Engine,
-    ) -> Result<(), String> {
-        self.0[venue].observe(command, events, engine).map_err(|e| e.to_string())
-    }
-}
-
-fn audited(spec: cascade_sim::WorldSpec) -> cascade_sim::World {
-    let auditors = spec.venues.iter().map(|v| cascade_audit::Auditor::new(&v.config)).collect();
-    let mut world = cascade_sim::World::new(spec).unwrap();
-    world.observe(Box::new(Audit(auditors)));
-    world
-}
+use cascade_test_support::world::audited;
 
 #[derive(Default)]
 struct Facts {
@@ -87,9 +68,9 @@ fn spot_perp_keepers_facts() {
 fn congested_keepers_liquidate_later() {
     let run = |congestion: &str| {
         let child = format!(
-            "include = \"builtin:spot-perp-keepers\"\n\n[[timeline]]\nat_s = 1\ngroup = \"keepers\"\nsignal = \"congestion\"\nvalue = \"{congestion}\"\n\n[[timeline]]\nat_s = 600\ngroup = \"loan-mm\"\nsignal = \"recall\"\n"
+            "include = \"builtin:spot-perp-keepers\"\n\n[[timeline]]\nat_s = 1\ngroup = \"keepers\"\nsignal = \"congestion\"\nvalue = \"{congestion}\"\n\n[[timeline]]\nat_s = 600\ngroup = \"loan-mm\"\nsignal = \"recall\"\n\n[[timeline]]\nat_s = 600\ngroup = \"spot-sellers\"\nsignal = \"buy_share\"\nvalue = \"0.15\"\n"
         );
-        // (A child's arrays replace the parent's: the recall is restated.)
+        // (A child's arrays replace the parent's: the recall and the sellers' turn are restated.)
         let s = load(&child, "k.toml", &mut cascade_scenario::builtin_resolver)
             .unwrap_or_else(|e| panic!("{e}"));
         let mut facts = Facts::default();

@@ -41,6 +41,8 @@ fn crash_scenarios_summaries() {
             "max_spread_bps": round(m.max_spread_bps),
             "oi_change_pct": round(m.oi_change_pct),
             "safeguards_triggered": m.safeguards_triggered,
+            "max_rise_pct": round(m.max_rise_pct),
+            "withdrawn_usd": round(m.withdrawn_usd),
         });
         insta::assert_json_snapshot!(format!("summary_{}", name.replace('-', "_")), pinned);
     }

@@ -125,6 +125,13 @@ impl Ctx<'_> {
         self.venues.get(venue)?.engine.account(self.account)
     }
 
+    /// What a venue holds in total (deposits − withdrawals): public for an on-chain venue, and
+    /// the most any withdrawal can take.
+    pub fn venue_funds(&self, venue: VenueIndex) -> Option<cascade_num::Quote> {
+        let (deposits, withdrawals) = self.venues.get(venue)?.engine.flows();
+        Some(deposits - withdrawals)
+    }
+
     /// True if one of this agent's orders is still resting.
     pub fn order_live(&self, venue: VenueIndex, market: MarketId, order: OrderId) -> bool {
         self.venues

@@ -790,7 +790,9 @@ fn event_notional(v: &VenueState, event: &Event) -> f64 {
             trade(*market, *price, size.get())
         }
         Event::AdlFill { quote, .. } => quote.get() as f64 / 1e6,
-        Event::BadDebt { amount, .. } => amount.get() as f64 / 1e6,
+        Event::BadDebt { amount, .. } | Event::Withdrawn { amount, .. } => {
+            amount.get() as f64 / 1e6
+        }
         _ => 0.0,
     }
 }

@@ -53,6 +53,9 @@ pub struct SecondRow {
 pub struct Summary {
     /// Largest fall of the primary market's mark from its running peak, percent.
     pub max_drawdown_pct: f64,
+    /// Largest rise of the primary market's mark above its running low, percent (a squeeze or
+    /// a pump: +100 is a doubling).
+    pub max_rise_pct: f64,
     /// Seconds from the start to the trough.
     pub time_to_trough_s: f64,
     /// Share of the fall recovered 600 s after the trough, percent (None if the run ended first).
@@ -86,6 +89,8 @@ pub struct Summary {
     pub oi_change_pct: f64,
     /// Safeguard activations.
     pub safeguards_triggered: u64,
+    /// Collateral withdrawn from all venues during the run (a drained venue shows here).
+    pub withdrawn_usd: f64,
 }
 
 /// Per-market accumulators for the current second.
@@ -101,6 +106,7 @@ pub(crate) struct SecondAccumulator {
 pub struct Collector {
     summary: Summary,
     peak: Option<f64>,
+    low: Option<f64>,
     trough: Option<(f64, f64, f64)>,
     recovery_due: Option<(f64, f64, f64)>,
     baseline_depth: Vec<f64>,
@@ -152,6 +158,7 @@ impl Collector {
                 }
             }
             Event::BadDebt { .. } => s.bad_debt_usd += notional,
+            Event::Withdrawn { .. } => s.withdrawn_usd += notional,
             // Safeguards that fired: halts (a circuit breaker's halt is counted here, once),
             // margin-tier changes, and every clamp, cap or rail (a reopening is not a firing).
             Event::MarketHalted { halted: true, .. } | Event::MarginTiersChanged { .. } => {
@@ -175,6 +182,12 @@ impl Collector {
         if let Some(mark) = row.mark.or(row.last) {
             let peak = self.peak.map_or(mark, |p: f64| p.max(mark));
             self.peak = Some(peak);
+            let low = self.low.map_or(mark, |l: f64| l.min(mark));
+            self.low = Some(low);
+            if low > 0.0 {
+                self.summary.max_rise_pct =
+                    self.summary.max_rise_pct.max((mark - low) / low * 100.0);
+            }
             let drawdown = if peak > 0.0 { (peak - mark) / peak * 100.0 } else { 0.0 };
             if drawdown > self.summary.max_drawdown_pct {
                 self.summary.max_drawdown_pct = drawdown;

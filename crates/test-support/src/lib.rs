@@ -4,6 +4,7 @@
 //! - [`auditor::Auditor`] re-derives the ledger from events and checks the engine after every step.
 //! - [`harness::Harness`] steps an engine and its auditor together and keeps the command log.
 //! - [`workload`] generates seeded random order flow with price shocks for the auditor to check.
+//! - [`world::audited`] runs a simulated world with an auditor on every venue.
 //!
 //! - [`ReferenceBook`] is a deliberately simple, obviously correct model of `cascade_book::Book`:
 //!   each side is a plain `Vec` sorted by (price priority, arrival), matching scans from the front.
@@ -19,6 +20,7 @@ pub mod harness;
 pub mod reference_book;
 pub mod strategies;
 pub mod workload;
+pub mod world;
 
 pub use reference_book::ReferenceBook;
 pub use strategies::{apply_to_book, BookCommand, BookOp, BookParams, IdPick, OpResolver, Outcome};

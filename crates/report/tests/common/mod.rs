@@ -135,7 +135,9 @@ pub fn summary_json(output_version: u32) -> serde_json::Value {
             "depth_collapse_pct": 98.0,
             "max_spread_bps": 250.0,
             "oi_change_pct": -1.1,
-            "safeguards_triggered": 1
+            "safeguards_triggered": 1,
+            "max_rise_pct": 5.0,
+            "withdrawn_usd": 0.0
         }
     })
 }
