@@ -35,6 +35,9 @@ pub struct MakerParams {
     /// Weight of the exogenous reference price in its fair value (0: its own book only; a maker
     /// that hedges on other venues anchors to their price).
     pub reference_weight: f64,
+    /// Weight of the venue's own oracle (index) price in its fair value, 0 to 1 (a perp maker
+    /// that hedges against the index quotes around it).
+    pub oracle_weight: f64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +64,8 @@ pub struct MarketMaker {
     /// The position it started with (seeded spot inventory): inventory skew and limits count
     /// from here, so a maker stocked with tokens does not lean on the price to sell its stock.
     baseline: Option<i64>,
+    /// The lean (inventory skew, bps) of its current quotes.
+    lean_bps: f64,
 }
 
 impl MarketMaker {
@@ -73,6 +78,7 @@ impl MarketMaker {
             mids: VecDeque::new(),
             runaway: 0.0,
             baseline: None,
+            lean_bps: 0.0,
         }
     }
 
@@ -88,16 +94,26 @@ impl MarketMaker {
     fn fair(&self, ctx: &Ctx<'_>) -> Option<f64> {
         let p = self.params.place;
         let snap = ctx.snapshot(p.venue, p.market)?;
+        // The mid, less this maker's own lean: when its own quotes make the best bid and ask, the
+        // raw mid would feed the lean back into its fair value and walk the price without a
+        // single trade.
         let own = match (snap.bid, snap.ask) {
-            (Some((b, _)), Some((a, _))) => Some((b.get() + a.get()) as f64 / 2.0),
+            (Some((b, _)), Some((a, _))) => {
+                Some((b.get() + a.get()) as f64 / 2.0 / (1.0 + self.lean_bps / 10_000.0))
+            }
             _ => snap.oracle.or(snap.mark).or(snap.last).map(|t| t.get() as f64),
         };
         let reference = ctx.reference_price().map(|r| r / ctx.tick_usd(p.venue, p.market));
         let w = self.params.reference_weight.clamp(0.0, 1.0);
-        match (own, reference) {
+        let blended = match (own, reference) {
             (Some(o), Some(r)) => Some(w * r + (1.0 - w) * o),
             (Some(o), None) => Some(o),
             (None, r) => r,
+        };
+        let wo = self.params.oracle_weight.clamp(0.0, 1.0);
+        match (blended, snap.oracle) {
+            (Some(b), Some(o)) if wo > 0.0 => Some(wo * o.get() as f64 + (1.0 - wo) * b),
+            (b, _) => b,
         }
     }
 
@@ -133,6 +149,7 @@ impl MarketMaker {
         let half = self.params.half_spread_bps;
         let skew = (-inventory_usd / 1_000.0 * self.params.skew_bps_per_1k).clamp(-half, half);
         let centre = runaway.unwrap_or(fair * (1.0 + skew / 10_000.0));
+        self.lean_bps = if runaway.is_some() { 0.0 } else { skew };
         let widen =
             if runaway.is_some() { 1.0 } else { 1.0 + self.params.widen_per_pct * move_pct };
         // On a spot market the asks together may not exceed the inventory held.

@@ -176,6 +176,7 @@ fn maker_params(a: &RawAgent, place: cascade_agents::Place) -> MakerParams {
         widen_per_pct: a.widen_per_pct.unwrap_or(0.0),
         withdraw_move_pct: a.withdraw_move_pct,
         reference_weight: a.reference_weight.unwrap_or(0.0),
+        oracle_weight: a.oracle_weight.unwrap_or(0.0),
     }
 }
 

@@ -53,6 +53,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/oracle-manipulation.toml"),
     ),
     (
+        "backstop-squeeze",
+        "Hyperliquid JELLY 2025: a self-traded short is squeezed through the oracle's thin spot; the vault inherits it and bleeds until the venue settles at 0.0095",
+        include_str!("../scenarios/backstop-squeeze.toml"),
+    ),
+    (
         "rmsc04-shape",
         "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
         include_str!("../scenarios/rmsc04-shape.toml"),

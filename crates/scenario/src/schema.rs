@@ -190,6 +190,7 @@ pub(crate) struct RawAgent {
     pub(crate) widen_per_pct: Option<f64>,
     pub(crate) withdraw_move_pct: Option<f64>,
     pub(crate) reference_weight: Option<f64>,
+    pub(crate) oracle_weight: Option<f64>,
     // Leveraged trader.
     pub(crate) long_bias: Option<f64>,
     pub(crate) leverage: Option<[u32; 2]>,
@@ -328,6 +329,7 @@ const KINDS: &[(&str, &[&str])] = &[
             "widen_per_pct",
             "withdraw_move_pct",
             "reference_weight",
+            "oracle_weight",
         ],
     ),
     (
@@ -441,6 +443,7 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         widen_per_pct,
         withdraw_move_pct,
         reference_weight,
+        oracle_weight,
         venue_b,
         market_b,
         clip_usd,
@@ -1225,6 +1228,7 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             ("market_share", a.market_share),
             ("buy_share", a.buy_share),
             ("reference_weight", a.reference_weight),
+            ("oracle_weight", a.oracle_weight),
         ] {
             if let Some(v) = v {
                 if !(0.0..=1.0).contains(&v) {

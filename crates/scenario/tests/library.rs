@@ -106,3 +106,60 @@ fn oracle_manipulation_facts() {
     let (g, _) = run(&guarded, s.seed());
     assert_eq!(g.summary.withdrawn_usd, 0.0);
 }
+
+/// Lowest vault equity before `until_s`, less its starting equity.
+fn vault_trough(t: &Trace, venue: &str, market: &str, until_s: i64) -> f64 {
+    let rows = t.series(venue, market);
+    let start = rows.first().unwrap().vault_equity_usd;
+    rows.iter()
+        .filter(|r| r.time_s < until_s)
+        .map(|r| r.vault_equity_usd - start)
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// `backstop-squeeze` (JELLY 2025): the attacker's short is liquidated and then taken over by the
+/// vault; the vault's loss troughs in the event's order of magnitude (millions); the settlement
+/// at 0.0095 closes every position and leaves the vault above its start. With a vault loss cap,
+/// ADL fires and the trough is shallower.
+#[test]
+fn backstop_squeeze_facts() {
+    let s = load_builtin("backstop-squeeze").unwrap();
+    let (r, t) = run(&s, s.seed());
+    let liquidated = t
+        .first_event(
+            |e| matches!(e, Event::LiquidationStarted { account, .. } if *account == AccountId(2)),
+        )
+        .expect("the short is liquidated");
+    let taken = t
+        .first_event(|e| matches!(e, Event::PositionTransferred { from, to, .. } if *from == AccountId(2) && *to == AccountId::BACKSTOP_VAULT))
+        .expect("the vault inherits the short");
+    assert!(liquidated <= taken);
+    let trough = vault_trough(&t, "hl", "ALT-PERP", 2400);
+    assert!((-40e6..-5e6).contains(&trough), "vault trough {trough}");
+    assert_eq!(r.summary.adl_count, 0, "the vault has no loss cap: ADL never fires");
+    let settled = t
+        .first_event(|e| {
+            matches!(
+                e,
+                Event::SafeguardTriggered {
+                    kind: cascade_model::SafeguardKind::ForcedSettlement,
+                    ..
+                }
+            )
+        })
+        .expect("the market is settled");
+    assert!((2400.0..2401.0).contains(&settled));
+    let rows = t.series("hl", "ALT-PERP");
+    let last = rows.last().unwrap();
+    assert!(
+        last.vault_equity_usd > rows[0].vault_equity_usd,
+        "the settlement returns the vault's loss"
+    );
+    assert_eq!(last.open_interest, 0.0);
+    // The post-JELLY rule: a loss cap on the vault makes ADL fire.
+    let capped = overridden(&s, &["venues.hl.overrides.liquidation.backstop.loss_cap=\"3000000\""]);
+    let (c, ct) = run(&capped, s.seed());
+    assert!(c.summary.adl_count > 0);
+    let capped_trough = vault_trough(&ct, "hl", "ALT-PERP", 2400);
+    assert!(capped_trough > trough / 2.0, "capped {capped_trough} vs {trough}");
+}
