@@ -48,6 +48,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/single-order-wipe.toml"),
     ),
     (
+        "mm-glitch-spike",
+        "Bitget VOXEL 2025: a market maker's bot runs away on a thin, trending book; shorts are squeezed, the price triples; the venue rolls back the bot's trades",
+        include_str!("../scenarios/mm-glitch-spike.toml"),
+    ),
+    (
         "oracle-manipulation",
         "Mango 2022: a thin spot market feeding the oracle is bought up 20x; the attacker's paper profit drains the venue",
         include_str!("../scenarios/oracle-manipulation.toml"),

@@ -15,6 +15,8 @@ use cascade_test_support::world::audited;
 struct Trace {
     rows: BTreeMap<(String, String), Vec<SecondRow>>,
     events: Vec<(f64, String, Event)>,
+    /// Accounts whose fills are kept too.
+    watch: Vec<AccountId>,
 }
 
 impl cascade_sim::RunSink for Trace {
@@ -30,7 +32,7 @@ impl cascade_sim::RunSink for Trace {
                 | Event::SettlementFill { .. }
                 | Event::SafeguardTriggered { .. }
                 | Event::MarginTiersChanged { .. }
-        );
+        ) || matches!(event, Event::Fill { maker, taker, .. } if self.watch.contains(maker) || self.watch.contains(taker));
         if keep {
             self.events.push((time.get() as f64 / 1e9, venue.to_string(), event.clone()));
         }
@@ -63,7 +65,11 @@ impl Trace {
 }
 
 fn run(s: &Scenario, seed: u64) -> (RunResult, Trace) {
-    let mut trace = Trace::default();
+    run_watching(s, seed, &[])
+}
+
+fn run_watching(s: &Scenario, seed: u64, watch: &[AccountId]) -> (RunResult, Trace) {
+    let mut trace = Trace { watch: watch.to_vec(), ..Trace::default() };
     let result = audited(build(s, seed)).run(&mut trace, &mut |_| {});
     assert_eq!(result.observer_error, None, "{}: the audit failed", s.name());
     (result, trace)
@@ -162,4 +168,50 @@ fn backstop_squeeze_facts() {
     assert!(c.summary.adl_count > 0);
     let capped_trough = vault_trough(&ct, "hl", "ALT-PERP", 2400);
     assert!(capped_trough > trough / 2.0, "capped {capped_trough} vs {trough}");
+}
+
+/// `mm-glitch-spike` (VOXEL 2025): the runaway bot more than doubles the price within the
+/// 30-minute glitch, the liquidations are shorts; the rollback reverses exactly the bot's fills
+/// in the window — same count, same sizes — and the ledger stays whole (audited).
+#[test]
+fn mm_glitch_spike_facts() {
+    let s = load_builtin("mm-glitch-spike").unwrap();
+    let bot = AccountId(2);
+    let (r, t) = run_watching(&s, s.seed(), &[bot]);
+    let before = t.last_at("cex", "ALTUSDT", 599);
+    let peak = t
+        .series("cex", "ALTUSDT")
+        .iter()
+        .filter(|row| (600..=2400).contains(&row.time_s))
+        .filter_map(|row| row.last)
+        .fold(0.0, f64::max);
+    assert!(peak > 2.2 * before && peak < 5.0 * before, "{before} -> {peak}");
+    assert!(r.summary.liquidated_short_usd > 10.0 * r.summary.liquidated_long_usd.max(1.0));
+    // The bot's signed fills inside and outside the window, and what the rollback reversed.
+    let (mut inside, mut inside_n) = (0i64, 0usize);
+    let (mut reversed, mut reversed_n) = (0i64, 0usize);
+    let signed = |maker: AccountId, side: cascade_model::Side, size: i64| {
+        // The taker traded `side`; the maker the opposite.
+        let s = if maker == bot { -side.sign() } else { side.sign() };
+        s * size
+    };
+    for (time, _, e) in &t.events {
+        match e {
+            Event::Fill { maker, taker_side, size, .. } if (600.0..=2400.0).contains(time) => {
+                inside += signed(*maker, *taker_side, size.get());
+                inside_n += 1;
+            }
+            Event::TradeReversed { maker, taker, taker_side, size, .. } => {
+                assert!(*maker == bot || *taker == bot, "only the bot's trades are reversed");
+                assert!((2700.0..2701.0).contains(time));
+                reversed -= signed(*maker, *taker_side, size.get());
+                reversed_n += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(inside_n > 1_000, "{inside_n} bot fills in the window");
+    assert_eq!(reversed_n, inside_n);
+    assert_eq!(reversed, -inside, "the reversal undoes the bot's net position from the window");
+    assert!(r.summary.safeguards_triggered >= 1);
 }
