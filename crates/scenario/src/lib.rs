@@ -53,6 +53,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/mm-glitch-spike.toml"),
     ),
     (
+        "margin-change-crash",
+        "Binance ACT 2025: tighter margin tiers applied to existing positions liquidate whales into a thin book: -35% in a minute, -55% in 36, no rebound",
+        include_str!("../scenarios/margin-change-crash.toml"),
+    ),
+    (
         "oracle-manipulation",
         "Mango 2022: a thin spot market feeding the oracle is bought up 20x; the attacker's paper profit drains the venue",
         include_str!("../scenarios/oracle-manipulation.toml"),

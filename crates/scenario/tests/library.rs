@@ -215,3 +215,35 @@ fn mm_glitch_spike_facts() {
     assert_eq!(reversed, -inside, "the reversal undoes the bot's net position from the window");
     assert!(r.summary.safeguards_triggered >= 1);
 }
+
+/// `margin-change-crash` (ACT 2025): nothing is liquidated before the tier change; then at least
+/// −25% within the first minute, at least −45% by 36 minutes, no rebound above −30%, open
+/// interest down by two thirds or more; the insurance fund is exhausted before ADL.
+#[test]
+fn margin_change_crash_facts() {
+    let s = load_builtin("margin-change-crash").unwrap();
+    let (r, t) = run(&s, s.seed());
+    let changed =
+        t.first_event(|e| matches!(e, Event::MarginTiersChanged { .. })).expect("the tiers change");
+    let first_liquidation =
+        t.first_event(|e| matches!(e, Event::LiquidationStarted { .. })).expect("liquidations");
+    assert!(changed <= first_liquidation, "{changed} / {first_liquidation}");
+    let start = t.last_at("cex", "ALTUSDT", 299);
+    let drop = |at: i64| 1.0 - t.last_at("cex", "ALTUSDT", at) / start;
+    assert!(drop(360) >= 0.25, "first minute {:.2}", drop(360));
+    assert!(drop(300 + 36 * 60) >= 0.45, "36 minutes {:.2}", drop(2460));
+    let rebound = t
+        .series("cex", "ALTUSDT")
+        .iter()
+        .filter(|row| row.time_s >= 420)
+        .filter_map(|row| row.last)
+        .fold(0.0, f64::max);
+    assert!(rebound < 0.7 * start, "rebound to {rebound} from {start}");
+    let oi_before =
+        t.series("cex", "ALTUSDT").iter().find(|row| row.time_s == 299).unwrap().open_interest_usd;
+    let oi_end = t.series("cex", "ALTUSDT").last().unwrap().open_interest_usd;
+    assert!(oi_end < oi_before / 3.0, "OI {oi_before} -> {oi_end}");
+    let adl = t.first_event(|e| matches!(e, Event::AdlFill { .. })).expect("ADL");
+    assert!(first_liquidation < adl);
+    assert!(r.summary.insurance_fund_drawdown_usd > 1e6);
+}
