@@ -72,6 +72,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         "a benchmark shaped like ABIDES RMSC04: one exchange, 2 market makers, 102 value, 12 momentum, 1,000 noise agents, 6.5 hours",
         include_str!("../scenarios/rmsc04-shape.toml"),
     ),
+    (
+        "two-leg-crash",
+        "Black Thursday 2020: the recorded ETH path falls in two legs hours apart; gas-congested keepers liquidate into an empty book; the insurance fund runs dry, bad debt remains",
+        include_str!("../scenarios/two-leg-crash.toml"),
+    ),
 ];
 
 /// One problem in a scenario file.

@@ -247,3 +247,40 @@ fn margin_change_crash_facts() {
     assert!(first_liquidation < adl);
     assert!(r.summary.insurance_fund_drawdown_usd > 1e6);
 }
+
+/// `two-leg-crash` (Black Thursday 2020): two price legs far apart and two waves of
+/// liquidations following them; most liquidated notional finds no bid above the bankruptcy price
+/// and goes to the insurance fund, which runs dry; bad debt remains in both legs.
+#[test]
+fn two_leg_crash_facts() {
+    let s = load_builtin("two-leg-crash").unwrap();
+    let (r, t) = run(&s, s.seed());
+    let price = |at: i64| t.last_at("lender", "ETHUSDT", at);
+    assert!(price(1200) < 0.88 * price(300), "first leg {} -> {}", price(300), price(1200));
+    assert!(price(5399) < 0.85 * price(3600), "second leg {} -> {}", price(3600), price(5399));
+    let liquidations: Vec<f64> = t
+        .events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::LiquidationStarted { .. }))
+        .map(|(time, _, _)| *time)
+        .collect();
+    let wave = |a: f64, b: f64| liquidations.iter().filter(|x| (a..b).contains(*x)).count();
+    let (first, between, second) = (wave(0.0, 1800.0), wave(1800.0, 3900.0), wave(3900.0, 5400.0));
+    assert!(first > 50 && second > 50, "waves {first} / {second}");
+    assert!(between * 5 < first.min(second), "between the legs {between}");
+    let bad_debt_at: Vec<f64> = t
+        .events
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::BadDebt { .. }))
+        .map(|(time, _, _)| *time)
+        .collect();
+    assert!(bad_debt_at.iter().any(|x| *x < 1800.0) && bad_debt_at.iter().any(|x| *x > 3900.0));
+    let booked = r.summary.liquidated_long_usd + r.summary.liquidated_short_usd;
+    assert!(
+        r.summary.backstop_notional_usd > 2.0 * booked,
+        "{} vs {booked}",
+        r.summary.backstop_notional_usd
+    );
+    assert!(r.summary.insurance_fund_drawdown_usd > 40_000.0);
+    assert!(r.summary.bad_debt_usd > 10_000.0);
+}
