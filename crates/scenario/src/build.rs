@@ -246,7 +246,7 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                                 let pl = place(s, v, m);
                                 OracleSource::Book { venue: pl.venue, market: pl.market }
                             }
-                            _ => OracleSource::Reference,
+                            _ => OracleSource::Reference { scale: src.scale.unwrap_or(1.0) },
                         };
                         (source, src.weight)
                     })

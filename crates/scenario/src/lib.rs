@@ -58,6 +58,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/margin-change-crash.toml"),
     ),
     (
+        "market-wide-cascade",
+        "10 October 2025: a macro shock across a CEX and a Hyperliquid-style DEX (BTC, ETH, a thin alt); makers withdraw, longs are liquidated, vault then ADL; alts fall far deeper",
+        include_str!("../scenarios/market-wide-cascade.toml"),
+    ),
+    (
         "oracle-manipulation",
         "Mango 2022: a thin spot market feeding the oracle is bought up 20x; the attacker's paper profit drains the venue",
         include_str!("../scenarios/oracle-manipulation.toml"),

@@ -149,6 +149,9 @@ pub(crate) struct RawSource {
     #[serde(default)]
     pub(crate) market: Option<String>,
     pub(crate) weight: u32,
+    /// For a reference source: a multiplier on the reference price (default 1).
+    #[serde(default)]
+    pub(crate) scale: Option<f64>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -1022,6 +1025,16 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             );
         }
         for (j, s) in o.sources.iter().enumerate() {
+            if let Some(scale) = s.scale {
+                if !(s.reference && scale.is_finite() && scale > 0.0) {
+                    p(
+                        line("sources"),
+                        format!("oracles[{i}].sources[{j}].scale"),
+                        "`scale` multiplies a reference source and must be positive".into(),
+                        Some("{ reference = true, weight = 1, scale = 112000 }".into()),
+                    );
+                }
+            }
             match (s.reference, &s.venue, &s.market) {
                 (true, None, None) => {
                     if raw.reference.is_none() {

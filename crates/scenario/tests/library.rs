@@ -284,3 +284,55 @@ fn two_leg_crash_facts() {
     assert!(r.summary.insurance_fund_drawdown_usd > 40_000.0);
     assert!(r.summary.bad_debt_usd > 10_000.0);
 }
+
+/// `market-wide-cascade` (10 October 2025): majors fall at least as far as the macro shock, the
+/// thin alt at least twice as far; near-mid depth vanishes; liquidations are longs; on the DEX
+/// the sequence is liquidation, then vault takeover, then ADL.
+#[test]
+fn market_wide_cascade_facts() {
+    let s = load_builtin("market-wide-cascade").unwrap();
+    let (r, t) = run(&s, s.seed());
+    let trough = |venue: &str, market: &str| {
+        let start = t.last_at(venue, market, 599);
+        let low = t
+            .series(venue, market)
+            .iter()
+            .filter(|row| row.time_s >= 600)
+            .filter_map(|row| row.last)
+            .fold(f64::INFINITY, f64::min);
+        1.0 - low / start
+    };
+    for (venue, market) in
+        [("cex", "BTCUSDT"), ("cex", "ETHUSDT"), ("dex", "BTC-PERP"), ("dex", "ETH-PERP")]
+    {
+        let d = trough(venue, market);
+        assert!((0.11..0.30).contains(&d), "{venue} {market} fell {d:.3}");
+    }
+    for (venue, market) in [("cex", "ALTUSDT"), ("dex", "ALT-PERP")] {
+        let d = trough(venue, market);
+        assert!(d > 0.24, "{venue} {market} fell only {d:.3}");
+    }
+    for (venue, market) in [("cex", "BTCUSDT"), ("dex", "ALT-PERP")] {
+        let rows = t.series(venue, market);
+        let before = rows
+            .iter()
+            .filter(|row| (300..600).contains(&row.time_s))
+            .map(|row| row.depth_1pct_usd)
+            .sum::<f64>()
+            / 300.0;
+        let after = rows
+            .iter()
+            .filter(|row| row.time_s >= 600)
+            .map(|row| row.depth_1pct_usd)
+            .fold(f64::INFINITY, f64::min);
+        assert!(after < 0.1 * before, "{venue} {market} depth {before} -> {after}");
+    }
+    assert!(r.summary.liquidated_long_usd > 4.0 * r.summary.liquidated_short_usd.max(1.0));
+    let dex_first = |f: &dyn Fn(&Event) -> bool| {
+        t.events.iter().position(|(_, v, e)| v == "dex" && f(e)).expect("a DEX event")
+    };
+    let liquidation = dex_first(&|e| matches!(e, Event::LiquidationStarted { .. }));
+    let takeover = dex_first(&|e| matches!(e, Event::PositionTransferred { .. }));
+    let adl = dex_first(&|e| matches!(e, Event::AdlFill { .. }));
+    assert!(liquidation < takeover && takeover < adl, "{liquidation} / {takeover} / {adl}");
+}

@@ -37,8 +37,12 @@ pub use rng::Rng;
 /// Where an oracle takes a price from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OracleSource {
-    /// The exogenous reference price.
-    Reference,
+    /// The exogenous reference price times `scale` (one macro index can anchor markets at
+    /// different price levels: BTC at 112,000 × the index, ETH at 4,300 × the index).
+    Reference {
+        /// Multiplier on the reference price.
+        scale: f64,
+    },
     /// The mid (or last trade) of a venue's market book.
     Book {
         /// Venue.
@@ -636,7 +640,9 @@ impl World {
         let mut quotes: Vec<(f64, u32)> = Vec::new();
         for (source, weight) in &spec.sources {
             let price = match source {
-                OracleSource::Reference => self.reference.as_ref().map(|(p, _)| p.price()),
+                OracleSource::Reference { scale } => {
+                    self.reference.as_ref().map(|(p, _)| p.price() * scale)
+                }
                 OracleSource::Book { venue, market } => {
                     let v = &self.venues[*venue];
                     let book = v.engine.book(*market);
