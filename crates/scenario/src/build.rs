@@ -244,7 +244,11 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
                         let source = match (&src.venue, &src.market) {
                             (Some(v), Some(m)) => {
                                 let pl = place(s, v, m);
-                                OracleSource::Book { venue: pl.venue, market: pl.market }
+                                OracleSource::Book {
+                                    venue: pl.venue,
+                                    market: pl.market,
+                                    last: src.price.as_deref() == Some("last"),
+                                }
                             }
                             _ => OracleSource::Reference { scale: src.scale.unwrap_or(1.0) },
                         };
@@ -271,6 +275,9 @@ pub fn build(s: &Scenario, seed: u64) -> WorldSpec {
         let capital = Quote::from_decimal(a.capital_usd.0).unwrap_or(Quote::ZERO);
         // Where this group's inventory goes: an arbitrageur's spot leg, else its own market.
         let inventory_place = match (&a.venue_b, &a.market_b) {
+            _ if a.inventory_market.is_some() => {
+                place(s, &a.venue, a.inventory_market.as_deref().unwrap_or_default())
+            }
             (Some(vb), Some(mb)) if a.kind == "arbitrageur" => {
                 let b = place(s, vb, mb);
                 if s.venues[b.venue].markets[b.market.index()].spot {

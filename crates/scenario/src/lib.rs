@@ -63,6 +63,11 @@ pub const BUILTIN: &[(&str, &str, &str)] = &[
         include_str!("../scenarios/market-wide-cascade.toml"),
     ),
     (
+        "collateral-depeg",
+        "Binance USDe 10 Oct 2025: collateral valued at the venue's own thin spot prints falls 60% for 40 minutes and liquidates accounts solvent at redemption value",
+        include_str!("../scenarios/collateral-depeg.toml"),
+    ),
+    (
         "oracle-manipulation",
         "Mango 2022: a thin spot market feeding the oracle is bought up 20x; the attacker's paper profit drains the venue",
         include_str!("../scenarios/oracle-manipulation.toml"),

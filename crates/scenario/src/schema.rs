@@ -152,6 +152,9 @@ pub(crate) struct RawSource {
     /// For a reference source: a multiplier on the reference price (default 1).
     #[serde(default)]
     pub(crate) scale: Option<f64>,
+    /// For a book source: `mid` (default; the last trade when one side is empty) or `last`.
+    #[serde(default)]
+    pub(crate) price: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -236,6 +239,9 @@ pub(crate) struct RawAgent {
     // is on whichever leg is a spot market (its first leg if neither is).
     pub(crate) inventory_usd: Option<f64>,
     pub(crate) inventory_price_usd: Option<f64>,
+    /// Any kind: the market on its own venue that holds the inventory, if not its own market
+    /// (collateral tokens in a unified account that trades a perp).
+    pub(crate) inventory_market: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -412,7 +418,7 @@ const KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// Fields every kind takes (beyond venue, market, capital and latencies).
-const COMMON: &[&str] = &["inventory_usd", "inventory_price_usd"];
+const COMMON: &[&str] = &["inventory_usd", "inventory_price_usd", "inventory_market"];
 
 /// Required fields per kind.
 const REQUIRED: &[(&str, &[&str])] = &[
@@ -477,7 +483,8 @@ fn set_fields(a: &RawAgent) -> Vec<&'static str> {
         strike_usd,
         dump_fraction,
         inventory_usd,
-        inventory_price_usd
+        inventory_price_usd,
+        inventory_market
     );
     v
 }
@@ -1025,6 +1032,16 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
             );
         }
         for (j, s) in o.sources.iter().enumerate() {
+            if let Some(price) = &s.price {
+                if s.reference || !matches!(price.as_str(), "mid" | "last") {
+                    p(
+                        line("sources"),
+                        format!("oracles[{i}].sources[{j}].price"),
+                        format!("`price` of a book source is `mid` or `last`, not `{price}`"),
+                        Some("{ venue = \"spot\", market = \"ALTUSDT\", weight = 1, price = \"last\" }".into()),
+                    );
+                }
+            }
             if let Some(scale) = s.scale {
                 if !(s.reference && scale.is_finite() && scale > 0.0) {
                     p(
@@ -1171,6 +1188,19 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                     format!("agents[{i}].dump_fraction"),
                     format!("{d} is not a fraction"),
                     Some("between 0 and 1".into()),
+                );
+            }
+        }
+        if let Some(m) = &a.inventory_market {
+            if let Err(e) = market_ok(&a.venue, m) {
+                p(line("inventory_market"), format!("agents[{i}].inventory_market"), e, None);
+            }
+            if a.inventory_usd.is_none() {
+                p(
+                    line("inventory_market"),
+                    format!("agents[{i}].inventory_market"),
+                    "inventory_market needs inventory_usd and inventory_price_usd".into(),
+                    None,
                 );
             }
         }

@@ -336,3 +336,29 @@ fn market_wide_cascade_facts() {
     let adl = dex_first(&|e| matches!(e, Event::AdlFill { .. }));
     assert!(liquidation < takeover && takeover < adl, "{liquidation} / {takeover} / {adl}");
 }
+
+/// `collateral-depeg` (Binance USDe, 10 October 2025): the collateral token prints at least 35%
+/// below par and stays depegged for about 40 minutes, then recovers; accounts are liquidated —
+/// and none when the same token is valued at its redemption value.
+#[test]
+fn collateral_depeg_facts() {
+    let s = load_builtin("collateral-depeg").unwrap();
+    let (r, t) = run(&s, s.seed());
+    let rows = t.series("binance", "ALTUSDT");
+    let low = rows.iter().filter_map(|row| row.last).fold(f64::INFINITY, f64::min);
+    assert!(low <= 0.65, "the token's low {low}");
+    let depegged = rows.iter().filter(|row| row.oracle.is_some_and(|p| p < 0.95)).count();
+    assert!((1_200..=3_000).contains(&depegged), "{depegged} s below 0.95");
+    assert!(rows.last().unwrap().oracle.unwrap() > 0.97, "recovered");
+    assert!(r.summary.liquidations_count > 0);
+    // Binance's fix: value the collateral at redemption (the reference), not at its own prints.
+    let text = cascade_scenario::builtin("collateral-depeg").unwrap().replace(
+        r#"sources = [{ venue = "binance", market = "ALTUSDT", weight = 1, price = "last" }]"#,
+        "sources = [{ reference = true, weight = 1 }]",
+    );
+    let redeemed =
+        cascade_scenario::load(&text, "redeemed.toml", &mut cascade_scenario::builtin_resolver)
+            .unwrap();
+    let (g, _) = run(&redeemed, s.seed());
+    assert_eq!(g.summary.liquidations_count, 0);
+}

@@ -49,6 +49,9 @@ pub enum OracleSource {
         venue: VenueIndex,
         /// Market.
         market: MarketId,
+        /// Use the last trade price even when both sides are quoted (a collateral price taken
+        /// from the venue's own prints, as Binance's unified account did on 10 October 2025).
+        last: bool,
     },
 }
 
@@ -643,10 +646,13 @@ impl World {
                 OracleSource::Reference { scale } => {
                     self.reference.as_ref().map(|(p, _)| p.price() * scale)
                 }
-                OracleSource::Book { venue, market } => {
+                OracleSource::Book { venue, market, last } => {
                     let v = &self.venues[*venue];
                     let book = v.engine.book(*market);
                     let mid = book.and_then(|b| match (b.best_bid(), b.best_ask()) {
+                        _ if *last && b.last_trade().is_some() => {
+                            b.last_trade().map(|t| t.get() as f64)
+                        }
                         (Some((bid, _)), Some((ask, _))) => {
                             Some((bid.get() + ask.get()) as f64 / 2.0)
                         }
