@@ -50,7 +50,11 @@ fn setup(n: usize) -> (Engine, Vec<Command>) {
     let mut out = Vec::new();
     engine.apply(
         AT,
-        &Command::SetOracle { market: MarketId(0), price: Ticks(cascade_bench::MID) },
+        &Command::SetOracle {
+            market: MarketId(0),
+            price: Ticks(cascade_bench::MID),
+            confidence: None,
+        },
         &mut out,
     );
     for i in 0..ACCOUNTS {

@@ -50,7 +50,10 @@ fn setup(per_step: u32) -> Engine {
         out.clear();
         engine.apply(at, &c, &mut out);
     };
-    apply(&mut engine, Command::SetOracle { market: MarketId(0), price: Ticks(PRICE) });
+    apply(
+        &mut engine,
+        Command::SetOracle { market: MarketId(0), price: Ticks(PRICE), confidence: None },
+    );
     // A maker with a huge ask for the longs to buy from, and a deep bid 30% below for liquidations.
     let maker = 2;
     apply(&mut engine, Command::OpenAccount { account: AccountId(maker) });
@@ -77,7 +80,8 @@ fn setup(per_step: u32) -> Engine {
 }
 
 fn bench(c: &mut Criterion) {
-    let move_20 = Command::SetOracle { market: MarketId(0), price: Ticks(PRICE * 8 / 10) };
+    let move_20 =
+        Command::SetOracle { market: MarketId(0), price: Ticks(PRICE * 8 / 10), confidence: None };
     let at = TimeNs(1_000_000_000);
     let mut group = c.benchmark_group("liquidation");
     group.sample_size(10);

@@ -97,6 +97,8 @@ pub struct Engine {
     next_unwind_at: TimeNs,
     /// Fills kept for `RollbackTrades` (only with `safeguards.trade_rollback`).
     journal: Vec<admin::JournalFill>,
+    /// What the operator has paid into the insurance fund under `safeguards.insurance_top_up`.
+    topped_up: Quote,
     fault: Option<Fault>,
 }
 
@@ -253,6 +255,7 @@ impl Engine {
             keeper: None,
             next_unwind_at: TimeNs::ZERO,
             journal: Vec::new(),
+            topped_up: Quote::ZERO,
             fault: None,
             config,
         })
@@ -300,7 +303,9 @@ impl Engine {
             Command::AmendOrder { account, order, size, price } => {
                 self.amend_order(*account, *order, *size, *price, out)
             }
-            Command::SetOracle { market, price } => self.set_oracle(*market, *price, out),
+            Command::SetOracle { market, price, confidence } => {
+                self.set_oracle(*market, *price, *confidence, out)
+            }
             Command::SetExternalMid { market, price } => self.set_external_mid(*market, *price),
             Command::SetHalted { market, halted } => self.set_halted(*market, *halted, out),
             Command::SetMarginTiers { market, tiers } => self.set_margin_tiers(*market, tiers, out),
@@ -517,7 +522,7 @@ impl Engine {
         }
     }
 
-    fn deposit(
+    pub(crate) fn deposit(
         &mut self,
         id: AccountId,
         amount: Quote,

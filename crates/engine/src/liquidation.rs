@@ -197,6 +197,7 @@ impl Engine {
                 return;
             }
         }
+        self.top_up_insurance(out);
         // Recorded bad debt is retried whenever the insurance fund can pay something.
         if !self.bad_debts.is_empty() && self.insurance_capacity() > 0 {
             let retry: Vec<(u32, u16)> = self.bad_debts.iter().copied().collect();
@@ -958,6 +959,31 @@ impl Engine {
 
     /// System accounts (insurance fund, vault) past their loss budget or insolvent are
     /// deleveraged: their positions are closed against opposite holders by ADL.
+    /// The insurance-fund top-up rule: below the floor, the operator deposits enough to reach the
+    /// target, as long as its budget lasts (an outside deposit, counted in the venue's flows).
+    fn top_up_insurance(&mut self, out: &mut Vec<Event>) {
+        let Some(rule) = self.config.safeguards.insurance_top_up else { return };
+        let fund = AccountId::INSURANCE_FUND;
+        let equity = self.cross_equity(&self.accounts[fund.0 as usize]);
+        if equity >= i128::from(rule.floor.get()) {
+            return;
+        }
+        let left = i128::from(rule.budget.get()) - i128::from(self.topped_up.get());
+        let want = i128::from(rule.target.get()) - equity;
+        let amount = want.min(left);
+        if amount <= 0 {
+            return;
+        }
+        let amount = Quote(i64::try_from(amount).expect("bounded by the budget, an i64"));
+        if self.deposit(fund, amount, out).is_ok() {
+            self.topped_up += amount;
+            out.push(Event::SafeguardTriggered {
+                market: MarketId(0),
+                kind: cascade_model::SafeguardKind::InsuranceTopUp,
+            });
+        }
+    }
+
     fn check_system_accounts(&mut self, out: &mut Vec<Event>) {
         let liq = self.config.liquidation;
         if !liq.adl.enabled {

@@ -87,11 +87,29 @@ impl Engine {
         &mut self,
         market: MarketId,
         price: Ticks,
+        confidence: Option<Ticks>,
         out: &mut Vec<Event>,
     ) -> Result<(), RejectReason> {
         let m = self.market_index(market)?;
         if price.get() <= 0 || price.get() > PRICE_TICKS_MAX {
             return Err(RejectReason::NonPositivePrice);
+        }
+        if confidence.is_some_and(|c| c.get() < 0 || c.get() > PRICE_TICKS_MAX) {
+            return Err(RejectReason::NonPositivePrice);
+        }
+        // Oracle confidence rail: an update whose interval is wider than the limit (as a
+        // fraction of its price) is not used; the last price stands and may go stale.
+        if let (Some(max), Some(conf)) = (self.config.safeguards.oracle_confidence_max, confidence)
+        {
+            let limit = mul_div(price.get().into(), max.get().into(), PPM.into(), Rounding::Floor)
+                .unwrap_or(0);
+            if i128::from(conf.get()) > limit {
+                out.push(Event::SafeguardTriggered {
+                    market,
+                    kind: cascade_model::SafeguardKind::OracleLowConfidence,
+                });
+                return Ok(());
+            }
         }
         // Oracle rail: one update may move the price at most `oracle_step_max` from the last.
         let mut price = price;

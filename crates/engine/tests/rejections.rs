@@ -98,8 +98,14 @@ fn rejection_table() {
         ),
         (leverage(2, 0, 41), LeverageOutOfRange),
         (leverage(2, 0, 0), LeverageOutOfRange),
-        (Command::SetOracle { market: MarketId(0), price: Ticks(0) }, NonPositivePrice),
-        (Command::SetOracle { market: MarketId(9), price: Ticks(5) }, UnknownMarket),
+        (
+            Command::SetOracle { market: MarketId(0), price: Ticks(0), confidence: None },
+            NonPositivePrice,
+        ),
+        (
+            Command::SetOracle { market: MarketId(9), price: Ticks(5), confidence: None },
+            UnknownMarket,
+        ),
         (
             Command::AdjustIsolatedMargin {
                 account: AccountId(2),

@@ -158,3 +158,52 @@ fn mark_oracle_band_holds_the_mark_near_the_oracle() {
     let mark = h.engine.market(MarketId(0)).unwrap().mark.unwrap();
     assert!(mark <= Ticks(101_000), "{mark:?}");
 }
+
+/// The insurance-fund top-up rule: an empty fund is brought to the target at the first
+/// liquidation step; a budget smaller than that pays what it has once and never again.
+#[test]
+fn insurance_top_up_refills_the_fund_within_its_budget() {
+    let usd = |v: i64| Quote(v * cascade_num::QUOTE_UNIT);
+    let funded = |h: &Harness| h.engine.account(AccountId::INSURANCE_FUND).unwrap().total_cash;
+    for (budget, expect) in [(5_000, 1_000), (600, 600)] {
+        let mut cfg = cascade_venue::preset("dydx-v4").unwrap();
+        cfg.safeguards.insurance_top_up = Some(cascade_model::InsuranceTopUp {
+            floor: usd(100),
+            target: usd(1_000),
+            budget: usd(budget),
+        });
+        let mut h = Harness::new(cfg);
+        let mut events = Vec::new();
+        // Every oracle update runs a mark update and a liquidation step.
+        for i in 0..5 {
+            events.extend(h.at(2, oracle(0, 100_000 + i)));
+        }
+        let top_ups = events
+            .iter()
+            .filter(|e| fired(std::slice::from_ref(e), SafeguardKind::InsuranceTopUp))
+            .count();
+        assert_eq!(top_ups, 1, "{events:?}");
+        assert_eq!(funded(&h), usd(expect));
+        assert!(events.iter().any(
+            |e| matches!(e, Event::Deposited { account, .. } if *account == AccountId::INSURANCE_FUND)
+        ));
+    }
+}
+
+/// The oracle confidence rail: an update whose interval is wider than the limit is not used
+/// (the last price stands), and says so; a tight one is used.
+#[test]
+fn oracle_confidence_rail_skips_wide_updates() {
+    let mut h = dydx(|c| c.safeguards.oracle_confidence_max = Some(Ppm(20_000)));
+    let set = |price: i64, conf: i64| Command::SetOracle {
+        market: MarketId(0),
+        price: Ticks(price),
+        confidence: Some(Ticks(conf)),
+    };
+    let ev = h.at(1, set(90_000, 5_000));
+    assert!(fired(&ev, SafeguardKind::OracleLowConfidence), "{ev:?}");
+    assert_eq!(h.engine.market(MarketId(0)).unwrap().oracle, Some(Ticks(100_000)));
+    let ev = h.at(1, set(99_000, 1_000));
+    assert!(!fired(&ev, SafeguardKind::OracleLowConfidence), "{ev:?}");
+    assert_eq!(h.engine.market(MarketId(0)).unwrap().oracle, Some(Ticks(99_000)));
+}

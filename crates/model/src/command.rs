@@ -106,6 +106,8 @@ pub enum Command {
         market: MarketId,
         /// The price.
         price: Ticks,
+        /// The publisher's confidence interval (± this many ticks; Pyth-style), if it gives one.
+        confidence: Option<Ticks>,
     },
     /// The mid of the same perp on other venues (Hyperliquid mark component), or None.
     SetExternalMid {

@@ -96,6 +96,8 @@ pub enum SafeguardKind {
     MarkClamped,
     /// An oracle update was clamped to the largest step allowed.
     OracleClamped,
+    /// An oracle update's confidence interval was too wide: it was not used.
+    OracleLowConfidence,
     /// The oracle is stale: liquidations wait for a fresh price.
     OracleStale,
     /// An order was refused by the open-interest cap.
@@ -106,6 +108,9 @@ pub enum SafeguardKind {
     TradeRollback,
     /// The venue closed every position at an administered price (`SettleMarket`).
     ForcedSettlement,
+    /// The operator topped up the insurance fund (`safeguards.insurance_top_up`; reported on
+    /// market 0, the rule is venue-wide).
+    InsuranceTopUp,
 }
 
 /// Why a resting or incoming order was cancelled.

@@ -20,7 +20,7 @@ pub use market::{
 };
 pub use venue::{
     AdlConfig, AdlPrice, AdlRanking, Backstop, BackstopTarget, BackstopUnwind, BookLiquidation,
-    CircuitBreaker, FundingCap, FundingFormula, FundingRule, LiquidationConfig, LiquidationFee,
-    LiquidationPriceLimit, MarkRule, PartialLiquidation, PremiumAveraging, Safeguards, VenueConfig,
-    VenueConfigError,
+    CircuitBreaker, FundingCap, FundingFormula, FundingRule, InsuranceTopUp, LiquidationConfig,
+    LiquidationFee, LiquidationPriceLimit, MarkRule, PartialLiquidation, PremiumAveraging,
+    Safeguards, VenueConfig, VenueConfigError,
 };

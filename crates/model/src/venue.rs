@@ -251,6 +251,19 @@ pub struct CircuitBreaker {
     pub pause_ns: u64,
 }
 
+/// Insurance-fund top-up rule: when the fund's equity falls below `floor`, the operator (a
+/// treasury, a foundation, Binance's SAFU) deposits enough to bring it back to `target`, from a
+/// budget of `budget` for the whole run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InsuranceTopUp {
+    /// Equity below which the fund is topped up.
+    pub floor: Quote,
+    /// Equity a top-up restores.
+    pub target: Quote,
+    /// Most the operator pays in over the run.
+    pub budget: Quote,
+}
+
 /// Safeguards a venue may switch on (all off unless a preset or scenario sets them). Each one
 /// that fires emits `Event::SafeguardTriggered`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -262,6 +275,9 @@ pub struct Safeguards {
     /// Clamp each oracle update to within this fraction of the previous oracle price (a TWAP-
     /// style rail against a manipulated source).
     pub oracle_step_max: Option<Ppm>,
+    /// An oracle update whose confidence interval is wider than this fraction of its price is
+    /// not used (a Pyth-style validity rail).
+    pub oracle_confidence_max: Option<Ppm>,
     /// An oracle price older than this is stale: no liquidations start until a fresh one.
     pub oracle_stale_ns: Option<u64>,
     /// Most open interest per market, as notional at the oracle; orders that would raise open
@@ -272,6 +288,8 @@ pub struct Safeguards {
     pub min_resting_ns: Option<u64>,
     /// Keep a journal of fills so that trades can be rolled back (`RollbackTrades`).
     pub trade_rollback: bool,
+    /// The operator tops up the insurance fund (None: never).
+    pub insurance_top_up: Option<InsuranceTopUp>,
     /// Unrealised profit counts toward what may be withdrawn (Mango Markets in 2022, Hyperliquid
     /// cross accounts): equity above initial margin leaves, even if it is a paper gain.
     pub withdraw_unrealised_profit: bool,

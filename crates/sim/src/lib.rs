@@ -478,7 +478,11 @@ impl World {
                             .market(market)
                             .is_some_and(|m| m.oracle.is_some());
                         if !has_oracle {
-                            self.apply(vi, &Command::SetOracle { market, price }, sink);
+                            self.apply(
+                                vi,
+                                &Command::SetOracle { market, price, confidence: None },
+                                sink,
+                            );
                         }
                     }
                     self.apply(vi, &command, sink);
@@ -667,7 +671,14 @@ impl World {
         }
         if let Some(price) = weighted_median(&mut quotes) {
             let ticks = (price / tick).round().max(1.0) as i64;
-            let command = Command::SetOracle { market: spec.market, price: Ticks(ticks) };
+            // Confidence: the weighted median distance of the sources from the price (zero for
+            // a single source), as a publisher aggregating several venues would report it.
+            let mut spread: Vec<(f64, u32)> =
+                quotes.iter().map(|&(p, w)| ((p - price).abs(), w)).collect();
+            let confidence =
+                weighted_median(&mut spread).map(|c| Ticks((c / tick).round().max(0.0) as i64));
+            let command =
+                Command::SetOracle { market: spec.market, price: Ticks(ticks), confidence };
             self.apply(spec.venue, &command, sink);
         }
         let next = TimeNs(self.now.get() + spec.interval_ns);

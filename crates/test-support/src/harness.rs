@@ -89,7 +89,7 @@ pub fn deposit(account: u32, dollars: i64) -> Command {
 
 /// `SetOracle`.
 pub fn oracle(market: u16, price: i64) -> Command {
-    Command::SetOracle { market: MarketId(market), price: Ticks(price) }
+    Command::SetOracle { market: MarketId(market), price: Ticks(price), confidence: None }
 }
 
 /// A GTC limit order (self-trade: cancel maker).

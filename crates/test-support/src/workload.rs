@@ -85,8 +85,11 @@ impl Workload {
             },
         ];
         for m in 0..markets {
-            setup
-                .push(Command::SetOracle { market: MarketId(m), price: Ticks(params.start_ticks) });
+            setup.push(Command::SetOracle {
+                market: MarketId(m),
+                price: Ticks(params.start_ticks),
+                confidence: None,
+            });
         }
         let first = AccountId::FIRST_USER;
         for i in 0..params.makers + params.traders {
@@ -130,7 +133,7 @@ impl Workload {
             let pct = if shock { self.rng.range(5, 45) } else { self.rng.range(0, 3) };
             let down = self.rng.chance(60);
             let p = if down { oracle * (100 - pct) / 100 } else { oracle * (100 + pct) / 100 };
-            Command::SetOracle { market, price: Ticks(p.max(10)) }
+            Command::SetOracle { market, price: Ticks(p.max(10)), confidence: None }
         } else if roll < 40 {
             // A maker refreshes one level of its ladder, unless liquidity was pulled.
             if self.rng.chance(5) {

@@ -74,12 +74,22 @@ struct RawSafeguards {
     mark_oracle_band: Option<Num>,
     oracle_step_max: Option<Num>,
     oracle_stale_s: Option<u64>,
+    oracle_confidence_max: Option<Num>,
     open_interest_max: Option<Num>,
     min_resting_ms: Option<u64>,
     #[serde(default)]
     trade_rollback: bool,
+    insurance_top_up: Option<RawTopUp>,
     #[serde(default)]
     withdraw_unrealised_profit: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopUp {
+    floor: Num,
+    target: Num,
+    budget: Num,
 }
 
 #[derive(Deserialize)]
@@ -506,6 +516,10 @@ fn convert_safeguards(ctx: &Ctx<'_>, s: &RawSafeguards) -> Result<Safeguards, Ve
             .oracle_step_max
             .map(|v| fraction("safeguards.oracle_step_max", v))
             .transpose()?,
+        oracle_confidence_max: s
+            .oracle_confidence_max
+            .map(|v| fraction("safeguards.oracle_confidence_max", v))
+            .transpose()?,
         oracle_stale_ns: s
             .oracle_stale_s
             .map(|v| positive("safeguards.oracle_stale_s", v).map(|v| v * NS_PER_S))
@@ -519,6 +533,21 @@ fn convert_safeguards(ctx: &Ctx<'_>, s: &RawSafeguards) -> Result<Safeguards, Ve
             .map(|v| positive("safeguards.min_resting_ms", v).map(|v| v * 1_000_000))
             .transpose()?,
         trade_rollback: s.trade_rollback,
+        insurance_top_up: match &s.insurance_top_up {
+            None => None,
+            Some(t) => {
+                let floor = ctx.quote("safeguards.insurance_top_up.floor", t.floor)?;
+                let target = ctx.quote("safeguards.insurance_top_up.target", t.target)?;
+                let budget = ctx.quote("safeguards.insurance_top_up.budget", t.budget)?;
+                if floor.get() < 0 || target.get() <= floor.get() || budget.get() <= 0 {
+                    return Err(ctx.err(
+                        "safeguards.insurance_top_up",
+                        "need 0 <= floor < target and a positive budget",
+                    ));
+                }
+                Some(cascade_model::InsuranceTopUp { floor, target, budget })
+            }
+        },
         withdraw_unrealised_profit: s.withdraw_unrealised_profit,
     })
 }
