@@ -106,6 +106,7 @@ fn hash_market(h: &mut StateHasher, engine: &Engine, m: &MarketState) {
     h.opt(m.oracle.map(|p| p.get()));
     h.opt(m.mark.map(|p| p.get()));
     h.opt(m.external_mid.map(|p| p.get()));
+    h.opt(m.external_depth.map(|q| q.get()));
     h.i128(m.basis_ema_micro.unwrap_or(i128::MIN));
     h.i128(m.book_ema_micro.unwrap_or(i128::MIN));
     h.u64(m.last_mark_update.get());

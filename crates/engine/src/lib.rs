@@ -212,6 +212,7 @@ impl Engine {
                 oracle: None,
                 mark: None,
                 external_mid: None,
+                external_depth: None,
                 basis_ema_micro: None,
                 book_ema_micro: None,
                 last_mark_update: TimeNs::ZERO,
@@ -307,6 +308,7 @@ impl Engine {
                 self.set_oracle(*market, *price, *confidence, out)
             }
             Command::SetExternalMid { market, price } => self.set_external_mid(*market, *price),
+            Command::SetExternalDepth { market, depth } => self.set_external_depth(*market, *depth),
             Command::SetHalted { market, halted } => self.set_halted(*market, *halted, out),
             Command::SetMarginTiers { market, tiers } => self.set_margin_tiers(*market, tiers, out),
             Command::SeedPosition { account, counterparty, market, size, price } => {
@@ -581,6 +583,15 @@ impl Engine {
         self.withdrawals = withdrawals;
         out.push(Event::Withdrawn { account: id, amount });
         self.reindex(i, out);
+        Ok(())
+    }
+
+    fn set_external_depth(&mut self, market: MarketId, depth: Quote) -> Result<(), RejectReason> {
+        let m = self.market_index(market)?;
+        if depth.get() < 0 {
+            return Err(RejectReason::NonPositiveAmount);
+        }
+        self.markets[m].external_depth = Some(depth);
         Ok(())
     }
 

@@ -140,7 +140,29 @@ impl Engine {
         } else if value < i128::from(market.spec.min_notional.get()) {
             return Err(RejectReason::BelowMinimumNotional);
         }
-        if let Some(cap) = self.config.safeguards.open_interest_max {
+        // The cap in force: the static one, or the dynamic one (a multiple of the outside
+        // depth, rounded down), whichever is lower.
+        let dynamic =
+            match (self.config.safeguards.open_interest_depth_multiple, market.external_depth) {
+                (Some(multiple), Some(depth)) => Some(Quote(
+                    i64::try_from(
+                        mul_div(
+                            depth.get().into(),
+                            multiple.get().into(),
+                            PPM.into(),
+                            Rounding::Floor,
+                        )
+                        .unwrap_or(i128::from(i64::MAX)),
+                    )
+                    .unwrap_or(i64::MAX),
+                )),
+                _ => None,
+            };
+        let cap = match (self.config.safeguards.open_interest_max, dynamic) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(cap) = cap {
             // Open-interest cap: an order that adds exposure may not take the market's open
             // interest (at the oracle) past the cap.
             let pos = position.map_or(0, |p| p.size.get());

@@ -194,6 +194,8 @@ pub(crate) struct MarketState {
     pub(crate) oracle: Option<Ticks>,
     pub(crate) mark: Option<Ticks>,
     pub(crate) external_mid: Option<Ticks>,
+    /// Outside depth for the dynamic open-interest cap (`SetExternalDepth`).
+    pub(crate) external_depth: Option<Quote>,
     /// Hyperliquid: EMA of (book mid − oracle), in ticks × 1e6.
     pub(crate) basis_ema_micro: Option<i128>,
     /// Hyperliquid: EMA of the book median, in ticks × 1e6.

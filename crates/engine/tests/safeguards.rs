@@ -207,3 +207,26 @@ fn oracle_confidence_rail_skips_wide_updates() {
     assert!(!fired(&ev, SafeguardKind::OracleLowConfidence), "{ev:?}");
     assert_eq!(h.engine.market(MarketId(0)).unwrap().oracle, Some(Ticks(99_000)));
 }
+
+/// The dynamic open-interest cap: a multiple of the outside depth the venue last heard of; more
+/// depth, more room.
+#[test]
+fn open_interest_cap_follows_outside_depth() {
+    // Two times the outside depth; BTC at $100,000, one lot = $10.
+    let mut h = dydx(|c| c.safeguards.open_interest_depth_multiple = Some(Ppm(2_000_000)));
+    let depth = |usd: i64| Command::SetExternalDepth {
+        market: MarketId(0),
+        depth: Quote(usd * cascade_num::QUOTE_UNIT),
+    };
+    h.now(depth(100_000));
+    h.now(limit(1, 3, 0, Side::Sell, 100_000, 15_000));
+    let ev = h.now(market(2, 2, 0, Side::Buy, 101_000, 15_000));
+    assert!(ev.iter().any(|e| matches!(e, Event::Fill { .. })), "{ev:?}");
+    // 150k of open interest; another 100k would pass the 200k cap.
+    let ev = h.now(limit(3, 3, 0, Side::Sell, 100_000, 10_000));
+    assert!(rejected(&ev, RejectReason::OpenInterestCap), "{ev:?}");
+    assert!(fired(&ev, SafeguardKind::OpenInterestCap));
+    h.now(depth(1_000_000));
+    let ev = h.now(limit(4, 3, 0, Side::Sell, 100_000, 10_000));
+    assert!(!rejected(&ev, RejectReason::OpenInterestCap), "{ev:?}");
+}

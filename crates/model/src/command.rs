@@ -116,6 +116,14 @@ pub enum Command {
         /// The price, or None to clear it.
         price: Option<Ticks>,
     },
+    /// Resting depth of the same asset on the outside markets (both sides within 2% of their
+    /// mid, in quote): an exogenous input that a dynamic open-interest cap scales with.
+    SetExternalDepth {
+        /// The market.
+        market: MarketId,
+        /// The depth, non-negative.
+        depth: Quote,
+    },
     /// Halt or reopen trading in a market (a circuit breaker or an exchange halt): while halted,
     /// new orders and amends are refused and liquidations do not send orders into its book.
     SetHalted {
@@ -204,6 +212,7 @@ impl Command {
             Command::PlaceOrder(order) => Some(order.account),
             Command::SetOracle { .. }
             | Command::SetExternalMid { .. }
+            | Command::SetExternalDepth { .. }
             | Command::SetHalted { .. }
             | Command::SetMarginTiers { .. }
             | Command::RollbackTrades { .. }

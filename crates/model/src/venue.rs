@@ -283,6 +283,9 @@ pub struct Safeguards {
     /// Most open interest per market, as notional at the oracle; orders that would raise open
     /// interest beyond it are refused.
     pub open_interest_max: Option<Quote>,
+    /// Dynamic open-interest cap: at most this multiple of the outside markets' depth
+    /// (`SetExternalDepth`), as Hyperliquid tied OI caps to outside liquidity after JELLY.
+    pub open_interest_depth_multiple: Option<Ppm>,
     /// A resting order may not be cancelled or amended before it has rested this long (a
     /// minimum quote life for market makers).
     pub min_resting_ns: Option<u64>,

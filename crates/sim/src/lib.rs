@@ -681,6 +681,33 @@ impl World {
                 Command::SetOracle { market: spec.market, price: Ticks(ticks), confidence };
             self.apply(spec.venue, &command, sink);
         }
+        // A venue whose open-interest cap follows outside liquidity hears the depth of the
+        // oracle's other books (both sides within 2% of their mid), with each update.
+        let dynamic_cap =
+            self.venues[spec.venue].engine.config().safeguards.open_interest_depth_multiple;
+        if dynamic_cap.is_some() {
+            let mut depth: i128 = 0;
+            for (source, _) in &spec.sources {
+                let OracleSource::Book { venue, market, .. } = source else { continue };
+                if (*venue, *market) == (spec.venue, spec.market) {
+                    continue;
+                }
+                let v = &self.venues[*venue];
+                let (Some(book), Some(view)) = (v.engine.book(*market), v.engine.market(*market))
+                else {
+                    continue;
+                };
+                if let (Some((bid, _)), Some((ask, _))) = (book.best_bid(), book.best_ask()) {
+                    let mid = (bid.get() + ask.get()) / 2;
+                    let band = mid / 50;
+                    let (_, bids) = book.depth_to(Side::Buy, Ticks(mid - band));
+                    let (_, asks) = book.depth_to(Side::Sell, Ticks(mid + band));
+                    depth += (bids + asks) * i128::from(view.quote_per_tick_lot);
+                }
+            }
+            let depth = Quote(i64::try_from(depth).unwrap_or(i64::MAX));
+            self.apply(spec.venue, &Command::SetExternalDepth { market: spec.market, depth }, sink);
+        }
         let next = TimeNs(self.now.get() + spec.interval_ns);
         self.push(next, Item::Oracle(i));
     }

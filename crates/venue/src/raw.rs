@@ -76,6 +76,7 @@ struct RawSafeguards {
     oracle_stale_s: Option<u64>,
     oracle_confidence_max: Option<Num>,
     open_interest_max: Option<Num>,
+    open_interest_depth_multiple: Option<Num>,
     min_resting_ms: Option<u64>,
     #[serde(default)]
     trade_rollback: bool,
@@ -528,6 +529,17 @@ fn convert_safeguards(ctx: &Ctx<'_>, s: &RawSafeguards) -> Result<Safeguards, Ve
             .open_interest_max
             .map(|v| ctx.quote("safeguards.open_interest_max", v))
             .transpose()?,
+        open_interest_depth_multiple: match s.open_interest_depth_multiple {
+            None => None,
+            Some(v) => {
+                let key = "safeguards.open_interest_depth_multiple";
+                let m = ctx.ppm(key, v)?;
+                if m.get() <= 0 {
+                    return Err(ctx.err(key, "must be positive (5 = five times the depth)"));
+                }
+                Some(m)
+            }
+        },
         min_resting_ns: s
             .min_resting_ms
             .map(|v| positive("safeguards.min_resting_ms", v).map(|v| v * 1_000_000))
