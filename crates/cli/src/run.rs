@@ -10,7 +10,7 @@ use anyhow::{anyhow, Context, Result};
 use cascade_audit::{Auditor, CHECKS};
 use cascade_engine::Engine;
 use cascade_model::{Command, Event, VenueConfig};
-use cascade_num::TimeNs;
+use cascade_num::{Lots, Ticks, TimeNs};
 use cascade_output::{write_json_atomic, write_text_atomic, EventRow, RunWriter, TimeseriesRow};
 use cascade_sim::{decimal_f64, RunSink, SecondRow, StepObserver, Summary, VenueIndex, World};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -68,6 +68,17 @@ fn meta(config: &VenueConfig) -> Vec<MarketMeta> {
         .collect()
 }
 
+/// Market, price, size and notional columns of an event row for a trade-like event.
+fn trade_columns(row: &mut EventRow, mm: Option<&MarketMeta>, price: Ticks, size: Lots) {
+    if let Some(mm) = mm {
+        row.market = Some(mm.symbol.clone());
+        row.price = Some(price.get() as f64 * mm.tick);
+        row.size = Some(size.get() as f64 * mm.lot);
+        row.amount_usd =
+            Some(price.get() as f64 * size.get().abs() as f64 * mm.quote_per_tick_lot / 1e6);
+    }
+}
+
 struct ParquetSink {
     writer: RunWriter,
     venues: Vec<(String, Vec<MarketMeta>)>,
@@ -95,13 +106,7 @@ impl ParquetSink {
         };
         match event {
             Event::Fill { market, maker, taker, price, size, taker_side, taker_order, .. } => {
-                if let Some(mm) = m(*market) {
-                    row.market = Some(mm.symbol.clone());
-                    row.price = Some(price.get() as f64 * mm.tick);
-                    row.size = Some(size.get() as f64 * mm.lot);
-                    row.amount_usd =
-                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
-                }
+                trade_columns(&mut row, m(*market), *price, *size);
                 row.account = Some(i64::from(taker.0));
                 row.counterparty = Some(i64::from(maker.0));
                 row.order_id = Some(taker_order.0);
@@ -175,25 +180,13 @@ impl ParquetSink {
                 row.counterparty = Some(i64::from(counterparty.0));
             }
             Event::TradeReversed { market, maker, taker, taker_side, price, size, .. } => {
-                if let Some(mm) = m(*market) {
-                    row.market = Some(mm.symbol.clone());
-                    row.price = Some(price.get() as f64 * mm.tick);
-                    row.size = Some(size.get() as f64 * mm.lot);
-                    row.amount_usd =
-                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
-                }
+                trade_columns(&mut row, m(*market), *price, *size);
                 row.account = Some(i64::from(taker.0));
                 row.counterparty = Some(i64::from(maker.0));
                 row.side = side(*taker_side);
             }
             Event::SettlementFill { market, long, short, size, price } => {
-                if let Some(mm) = m(*market) {
-                    row.market = Some(mm.symbol.clone());
-                    row.price = Some(price.get() as f64 * mm.tick);
-                    row.size = Some(size.get() as f64 * mm.lot);
-                    row.amount_usd =
-                        Some(price.get() as f64 * size.get() as f64 * mm.quote_per_tick_lot / 1e6);
-                }
+                trade_columns(&mut row, m(*market), *price, *size);
                 row.account = Some(i64::from(long.0));
                 row.counterparty = Some(i64::from(short.0));
             }

@@ -5,16 +5,6 @@ use cascade_model::{AccountId, Command, Event, MarketId, RejectReason, Side};
 use cascade_num::{Lots, Quote, Ticks, TimeNs};
 use cascade_test_support::harness::{deposit, limit, market, open, oracle, Harness};
 
-fn pos(h: &Harness, a: u32) -> i64 {
-    h.engine
-        .account(AccountId(a))
-        .unwrap()
-        .positions
-        .iter()
-        .find(|p| p.market == MarketId(0))
-        .map_or(0, |p| p.size.get())
-}
-
 fn cash(h: &Harness, a: u32) -> i64 {
     h.engine.account(AccountId(a)).unwrap().total_cash.get()
 }
@@ -63,7 +53,7 @@ fn trades(with_a: bool) -> Harness {
 fn rollback_restores_positions_balances_and_fees_as_if_the_trade_never_happened() {
     let control = trades(false);
     let mut h = trades(true);
-    assert_eq!(pos(&h, 2), 5);
+    assert_eq!(h.position(2, 0), 5);
     let ev = h.at(10, rollback(0, 1, Some(2)));
     let reversed = ev.iter().filter(|e| matches!(e, Event::TradeReversed { .. })).count();
     assert_eq!(reversed, 1, "{ev:?}");
@@ -72,7 +62,7 @@ fn rollback_restores_positions_balances_and_fees_as_if_the_trade_never_happened(
         Event::SafeguardTriggered { kind: cascade_model::SafeguardKind::TradeRollback, .. }
     )));
     for a in 2..=5 {
-        assert_eq!(pos(&h, a), pos(&control, a), "position of {a}");
+        assert_eq!(h.position(a, 0), control.position(a, 0), "position of {a}");
         assert_eq!(cash(&h, a), cash(&control, a), "balance of {a}");
     }
     assert_eq!(h.engine.fee_pool(), control.engine.fee_pool());
@@ -122,7 +112,7 @@ fn settlement_closes_every_position_at_the_administered_price_and_halts() {
     )));
     assert!(ev.iter().any(|e| matches!(e, Event::OrderCancelled { .. })), "{ev:?}");
     for a in 2..=5 {
-        assert_eq!(pos(&h, a), 0, "account {a} flat");
+        assert_eq!(h.position(a, 0), 0, "account {a} flat");
     }
     let view = h.engine.market(MarketId(0)).unwrap();
     assert_eq!((view.long_open_interest, view.short_open_interest), (Lots(0), Lots(0)));

@@ -11,16 +11,6 @@ use cascade_test_support::harness::{
     deposit, leverage, limit, market, open, oracle, reduce_only, Harness,
 };
 
-fn pos(h: &Harness, a: u32, m: u16) -> i64 {
-    h.engine
-        .account(AccountId(a))
-        .unwrap()
-        .positions
-        .iter()
-        .find(|p| p.market == MarketId(m))
-        .map_or(0, |p| p.size.get())
-}
-
 fn cash(h: &Harness, a: u32) -> Quote {
     h.engine.account(AccountId(a)).unwrap().total_cash
 }
@@ -56,7 +46,7 @@ fn reducing_order_beyond_mark_is_margin_checked() {
     }
     h.now(limit(1, 4, 0, Side::Buy, 100_000, 100));
     h.now(market(2, 2, 0, Side::Sell, 100_000, 100));
-    assert_eq!(pos(&h, 2, 0), -100);
+    assert_eq!(h.position(2, 0), -100);
     let ev = h.now(limit(3, 3, 0, Side::Sell, 1_000_000, 100));
     assert!(ev.iter().any(|e| matches!(e, Event::OrderRested { .. })), "{ev:?}");
     for order in [
@@ -68,12 +58,12 @@ fn reducing_order_beyond_mark_is_margin_checked() {
         assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
         assert_eq!(before, h.engine.state_hash(), "a rejection leaves the state unchanged");
     }
-    assert_eq!(pos(&h, 2, 0), -100);
+    assert_eq!(h.position(2, 0), -100);
     // Closing near the mark is still allowed.
     h.now(limit(6, 4, 0, Side::Sell, 100_000, 100));
     let ev = h.now(market(7, 2, 0, Side::Buy, 100_000, 100));
     assert!(accepted(&ev), "{ev:?}");
-    assert_eq!(pos(&h, 2, 0), 0);
+    assert_eq!(h.position(2, 0), 0);
     assert!(cash(&h, 2).is_positive());
 }
 
@@ -156,7 +146,7 @@ fn isolated_order_loss_checked_and_funded_by_cross() {
             !all.iter().any(|e| matches!(e, Event::LiquidationStarted { .. })),
             "the isolated position is solvent: {all:?}"
         );
-        assert_eq!(pos(&h, 2, 0), 100);
+        assert_eq!(h.position(2, 0), 100);
     }
 }
 
@@ -189,7 +179,7 @@ fn resting_order_losses_are_summed() {
     assert!(rested < 10, "each bid embeds a $100 loss on a $1,000 deposit: {rested} rested");
     h.now(market(1, 3, 0, Side::Sell, 200_000, 1_000));
     let x = h.engine.account(AccountId(2)).unwrap();
-    assert_eq!(pos(&h, 2, 0), 10 * rested);
+    assert_eq!(h.position(2, 0), 10 * rested);
     assert!(x.equity >= x.maintenance, "equity {} maintenance {}", x.equity, x.maintenance);
 }
 
@@ -218,7 +208,7 @@ fn isolated_insurance_payment_not_paid_twice() {
     let fund_before = cash(&h, 0);
     let ev = h.at(1, oracle(0, 97_900));
     assert!(ev.iter().any(|e| matches!(e, Event::LiquidationStarted { .. })), "{ev:?}");
-    assert_eq!(pos(&h, 2, 0), 0);
+    assert_eq!(h.position(2, 0), 0);
     let paid: i64 = ev
         .iter()
         .filter_map(|e| match e {
@@ -309,7 +299,7 @@ fn cross_bad_debt_is_settled_when_covered() {
         h.now(market(2, 2, 0, Side::Buy, 100_000, 90));
         h.now(limit(3, 4, 0, Side::Buy, 10_000, 100));
         h.at(1, oracle(0, 95_000));
-        assert_eq!(pos(&h, 2, 0), 0);
+        assert_eq!(h.position(2, 0), 0);
         assert_eq!(h.engine.liquidation_state(AccountId(2), None), LiquidationState::BadDebt);
         assert!(cash(&h, 2).is_negative());
         if owner_pays {
@@ -351,7 +341,7 @@ fn reduce_only_order_never_flips_position() {
         }
         h.now(limit(1, 4, 0, Side::Sell, 100_000, 1_000));
         h.now(market(2, 2, 0, Side::Buy, 100_000, 1_000));
-        assert_eq!(pos(&h, 2, 0), 1_000);
+        assert_eq!(h.position(2, 0), 1_000);
         if regular_first {
             h.now(limit(10, 2, 0, Side::Sell, 100_050, 1_000));
             let ev = h.now(reduce_only(limit(11, 2, 0, Side::Sell, 100_050, 1_000)));
@@ -373,7 +363,7 @@ fn reduce_only_order_never_flips_position() {
             );
         }
         h.now(market(12, 3, 0, Side::Buy, 100_050, 2_000));
-        assert_eq!(pos(&h, 2, 0), 0, "the reduce-only order never opened a short");
+        assert_eq!(h.position(2, 0), 0, "the reduce-only order never opened a short");
     }
 }
 

@@ -6,16 +6,6 @@ use cascade_model::{AccountId, Command, Event, MarketId, RejectReason, Side};
 use cascade_num::{Lots, Quote, Ticks};
 use cascade_test_support::harness::{deposit, limit, market, open, oracle, Harness};
 
-fn pos(h: &Harness, a: u32, m: u16) -> i64 {
-    h.engine
-        .account(AccountId(a))
-        .unwrap()
-        .positions
-        .iter()
-        .find(|p| p.market == MarketId(m))
-        .map_or(0, |p| p.size.get())
-}
-
 fn rejected(ev: &[Event], why: RejectReason) -> bool {
     ev.iter().any(|e| matches!(e, Event::Rejected { reason, .. } if *reason == why))
 }
@@ -47,8 +37,8 @@ fn seeded_position_is_a_feeless_trade_and_refuses_without_margin() {
     let cash_before = h.engine.account(AccountId(2)).unwrap().total_cash;
     let ev = h.now(seed(2, 3, 0, 50, 100_000));
     assert!(ev.iter().any(|e| matches!(e, Event::PositionSeeded { .. })), "{ev:?}");
-    assert_eq!(pos(&h, 2, 0), 50);
-    assert_eq!(pos(&h, 3, 0), -50);
+    assert_eq!(h.position(2, 0), 50);
+    assert_eq!(h.position(3, 0), -50);
     let view = h.engine.market(MarketId(0)).unwrap();
     assert_eq!(view.long_open_interest, Lots(50));
     let cash_after = h.engine.account(AccountId(2)).unwrap().total_cash;
@@ -72,8 +62,8 @@ fn seeded_position_is_a_feeless_trade_and_refuses_without_margin() {
     // A holder (3) seeds a second account: the counterparty needs not be flat.
     let ev = h.now(seed(5, 3, 0, -20, 100_000));
     assert!(ev.iter().any(|e| matches!(e, Event::PositionSeeded { .. })), "{ev:?}");
-    assert_eq!(pos(&h, 3, 0), -30);
-    assert_eq!(pos(&h, 5, 0), -20);
+    assert_eq!(h.position(3, 0), -30);
+    assert_eq!(h.position(5, 0), -20);
     // Self, system accounts and zero sizes are refused.
     assert!(rejected(&h.now(seed(5, 5, 0, 1, 100_000)), RejectReason::PositionNotFlat));
     assert!(rejected(&h.now(seed(5, 0, 0, 1, 100_000)), RejectReason::SystemAccount));
@@ -101,7 +91,7 @@ fn spot_sells_are_limited_to_holdings_and_pay_no_funding() {
     // Account 3 buys 100 with cash; leverage 1 means it cannot buy more than its cash covers.
     let ev = h.now(market(5, 3, 2, Side::Buy, 10_100, 100));
     assert!(ev.iter().any(|e| matches!(e, Event::Fill { .. })), "{ev:?}");
-    assert_eq!(pos(&h, 3, 2), 100);
+    assert_eq!(h.position(3, 2), 100);
     let ev = h.now(market(6, 3, 2, Side::Buy, 10_200, 100_000));
     assert!(rejected(&ev, RejectReason::InsufficientMargin), "{ev:?}");
     // A day passes: no funding samples or payments in a spot market.
@@ -148,7 +138,7 @@ fn keepers_trigger_liquidations_and_receive_the_fee() {
         "{ev:?}"
     );
     assert_eq!(h.engine.liquidation_state(AccountId(2), None), LiquidationState::Queued);
-    assert_eq!(pos(&h, 2, 0), 200);
+    assert_eq!(h.position(2, 0), 200);
     let keeper_cash = h.engine.account(AccountId(5)).unwrap().total_cash;
     let if_cash = h.engine.account(AccountId::INSURANCE_FUND).unwrap().total_cash;
     let ev = h.now(keeper(2));
@@ -163,7 +153,7 @@ fn keepers_trigger_liquidations_and_receive_the_fee() {
     assert!(fee > 0, "the keeper was paid: {ev:?}");
     assert_eq!(h.engine.account(AccountId(5)).unwrap().total_cash, keeper_cash + Quote(fee));
     assert!(h.engine.account(AccountId::INSURANCE_FUND).unwrap().total_cash <= if_cash);
-    assert_ne!(pos(&h, 2, 0), 200, "the position was liquidated");
+    assert_ne!(h.position(2, 0), 200, "the position was liquidated");
     // Done: a second request is refused.
     assert!(rejected(&h.now(keeper(2)), RejectReason::NotLiquidatable));
     assert_eq!(h.replay_hash(), h.engine.state_hash());
@@ -194,7 +184,7 @@ fn backstop_unwinds_inherited_positions_into_the_book() {
     // No bids near the price: the liquidation cannot fill, the insurance fund takes over.
     let ev = h.at(1, oracle(0, 900_000));
     assert!(ev.iter().any(|e| matches!(e, Event::PositionTransferred { .. })), "{ev:?}");
-    assert_eq!(pos(&h, AccountId::INSURANCE_FUND.0, 0), 200);
+    assert_eq!(h.position(AccountId::INSURANCE_FUND.0, 0), 200);
     // Bids arrive; every 10 s the fund sells a quarter of what it holds, within 2% of the mark.
     h.now(limit(3, 4, 0, Side::Buy, 895_000, 1_000));
     h.now(limit(4, 4, 0, Side::Buy, 800_000, 1_000));
@@ -210,6 +200,6 @@ fn backstop_unwinds_inherited_positions_into_the_book() {
         }
     }
     assert_eq!(sold, vec![50, 38, 28, 21], "a quarter of the rest each time, rounded up");
-    assert_eq!(pos(&h, AccountId::INSURANCE_FUND.0, 0), 200 - 50 - 38 - 28 - 21);
+    assert_eq!(h.position(AccountId::INSURANCE_FUND.0, 0), 200 - 50 - 38 - 28 - 21);
     assert_eq!(h.replay_hash(), h.engine.state_hash());
 }

@@ -30,16 +30,6 @@ fn cash(h: &Harness, a: u32) -> Quote {
     h.engine.account(AccountId(a)).unwrap().total_cash
 }
 
-fn size(h: &Harness, a: u32) -> i64 {
-    h.engine
-        .account(AccountId(a))
-        .unwrap()
-        .positions
-        .iter()
-        .find(|p| p.market == MarketId(0))
-        .map_or(0, |p| p.size.get())
-}
-
 #[test]
 fn settlement_and_fees_are_exact() {
     let mut h = venue();
@@ -93,7 +83,7 @@ fn reduce_only_is_clipped_then_trimmed() {
     );
     h.now(limit(4, MAKER, 0, Side::Buy, 99_990, 10_000));
     let events = h.now(market(5, TAKER, 0, Side::Sell, 99_000, 600));
-    assert_eq!(size(&h, TAKER), 400);
+    assert_eq!(h.position(TAKER, 0), 400);
     assert!(
         events.contains(&Event::OrderReduced { order: OrderId(3), size: Lots(400) }),
         "trimmed: {events:?}"
@@ -218,7 +208,7 @@ fn an_isolated_position_is_liquidated_alone() {
         events.extend(h.at(1, Command::Tick));
     }
     assert!(events.iter().any(|e| matches!(e, Event::LiquidationStarted { account, market: Some(MarketId(0)), .. } if account.0 == TAKER)), "{events:?}");
-    assert_eq!(size(&h, TAKER), 0);
+    assert_eq!(h.position(TAKER, 0), 0);
     let after = h.engine.account(AccountId(TAKER)).unwrap();
     assert!(after.cash >= cross_before, "cross balance {} fell below {}", after.cash, cross_before);
 }

@@ -65,6 +65,20 @@ impl Harness {
         self.at(0, command)
     }
 
+    /// An account's signed position in a market, in lots (0 if it has none).
+    ///
+    /// # Panics
+    /// If the account does not exist.
+    pub fn position(&self, account: u32, market: u16) -> i64 {
+        self.engine
+            .account(cascade_model::AccountId(account))
+            .expect("the account exists")
+            .positions
+            .iter()
+            .find(|p| p.market == cascade_model::MarketId(market))
+            .map_or(0, |p| p.size.get())
+    }
+
     /// Replays the log into a fresh engine and returns its state hash.
     pub fn replay_hash(&self) -> u64 {
         let mut engine = Engine::new(self.engine.config().clone()).expect("valid venue");
