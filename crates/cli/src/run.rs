@@ -309,6 +309,7 @@ pub(crate) fn metrics_json(s: &Summary) -> serde_json::Value {
         "safeguards_triggered": s.safeguards_triggered,
         "max_rise_pct": round(s.max_rise_pct, 4),
         "withdrawn_usd": round(s.withdrawn_usd, 2),
+        "vault_drawdown_usd": round(s.vault_drawdown_usd, 2),
     })
 }
 
@@ -413,6 +414,7 @@ fn print_summary(
         println!("  withdrawn             {:>12.0} USD", s.withdrawn_usd);
     }
     println!("  backstop takeovers    {:>12.0} USD", s.backstop_notional_usd);
+    println!("  vault drawdown        {:>12.0} USD", s.vault_drawdown_usd);
     println!("  insurance drawdown    {:>12.0} USD", s.insurance_fund_drawdown_usd);
     println!("  ADL                   {:>12.0} USD in {} fills", s.adl_notional_usd, s.adl_count);
     println!("  bad debt              {:>12.0} USD", s.bad_debt_usd);

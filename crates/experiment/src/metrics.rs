@@ -24,6 +24,7 @@ pub const METRICS: &[&str] = &[
     "safeguards_triggered",
     "max_rise_pct",
     "withdrawn_usd",
+    "vault_drawdown_usd",
 ];
 
 /// The "how bad can it get" metrics whose quantiles a sweep summarises per grid point.
@@ -52,6 +53,7 @@ pub fn values(s: &Summary) -> Vec<Option<f64>> {
         Some(s.safeguards_triggered as f64),
         Some(s.max_rise_pct),
         Some(s.withdrawn_usd),
+        Some(s.vault_drawdown_usd),
     ]
 }
 

@@ -309,6 +309,8 @@ pub const METRIC_INFO: &[MetricInfo] = &[
         "Largest rise of the primary market's mark price above its running low (a squeeze or a pump; +100% is a doubling)."),
     info("withdrawn_usd", "withdrawn_usd", "Withdrawn", "USD", 0,
         "Collateral withdrawn from all venues during the run; a venue drained against paper profit shows here."),
+    info("vault_drawdown_usd", "vault_drawdown_usd", "Vault drawdown", "USD", 0,
+        "Largest fall of the primary venue's backstop vault equity below its start (a liquidator vault bleeding on inherited positions)."),
 ];
 
 /// The display information of a metric, by its experiment name (`liquidated_long_usd`) or its
@@ -374,6 +376,7 @@ pub fn metric_rows(s: &RunSummary) -> Vec<MetricRow> {
                 "safeguards_triggered" => count(m.safeguards_triggered),
                 "max_rise_pct" => Some(m.max_rise_pct),
                 "withdrawn_usd" => Some(m.withdrawn_usd),
+                "vault_drawdown_usd" => Some(m.vault_drawdown_usd),
                 other => unreachable!("metric `{other}` has no value in RunSummary"),
             };
             MetricRow {

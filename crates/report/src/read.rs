@@ -123,6 +123,9 @@ pub struct Metrics {
     /// Collateral withdrawn from all venues, USD.
     #[serde(default)]
     pub withdrawn_usd: f64,
+    /// Largest fall of the backstop vault's equity below its start, USD.
+    #[serde(default)]
+    pub vault_drawdown_usd: f64,
 }
 
 /// One engine event the charts mark.

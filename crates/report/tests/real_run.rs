@@ -132,6 +132,7 @@ fn run(name: &str, duration_s: u64, dir: &Path) -> cascade_sim::RunResult {
             "safeguards_triggered": s.safeguards_triggered,
             "max_rise_pct": s.max_rise_pct,
             "withdrawn_usd": s.withdrawn_usd,
+            "vault_drawdown_usd": s.vault_drawdown_usd,
         },
     });
     cascade_output::write_json_atomic(&dir.join("summary.json"), &summary).unwrap();

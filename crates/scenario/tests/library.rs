@@ -168,6 +168,13 @@ fn backstop_squeeze_facts() {
     assert!(c.summary.adl_count > 0);
     let capped_trough = vault_trough(&ct, "hl", "ALT-PERP", 2400);
     assert!(capped_trough > trough / 2.0, "capped {capped_trough} vs {trough}");
+    // The summary's vault drawdown reports the same loss (the whole run, settlement included).
+    assert!(
+        (-trough - r.summary.vault_drawdown_usd).abs() < 1.0,
+        "{}",
+        r.summary.vault_drawdown_usd
+    );
+    assert!(c.summary.vault_drawdown_usd < r.summary.vault_drawdown_usd / 2.0);
 }
 
 /// `mm-glitch-spike` (VOXEL 2025): the runaway bot more than doubles the price within the

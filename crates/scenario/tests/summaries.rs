@@ -43,6 +43,7 @@ fn crash_scenarios_summaries() {
             "safeguards_triggered": m.safeguards_triggered,
             "max_rise_pct": round(m.max_rise_pct),
             "withdrawn_usd": round(m.withdrawn_usd),
+            "vault_drawdown_usd": round(m.vault_drawdown_usd),
         });
         insta::assert_json_snapshot!(format!("summary_{}", name.replace('-', "_")), pinned);
     }

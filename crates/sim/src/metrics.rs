@@ -91,6 +91,8 @@ pub struct Summary {
     pub safeguards_triggered: u64,
     /// Collateral withdrawn from all venues during the run (a drained venue shows here).
     pub withdrawn_usd: f64,
+    /// Largest fall of the primary venue's backstop vault equity below its start.
+    pub vault_drawdown_usd: f64,
 }
 
 /// Per-market accumulators for the current second.
@@ -114,6 +116,7 @@ pub struct Collector {
     peak_oi: f64,
     last_oi: f64,
     initial_insurance: Option<f64>,
+    initial_vault: Option<f64>,
 }
 
 impl Collector {
@@ -220,6 +223,9 @@ impl Collector {
         let start = *self.initial_insurance.get_or_insert(insurance);
         self.summary.insurance_fund_drawdown_usd =
             self.summary.insurance_fund_drawdown_usd.max(start - insurance);
+        let vault = row.vault_equity_usd;
+        let start = *self.initial_vault.get_or_insert(vault);
+        self.summary.vault_drawdown_usd = self.summary.vault_drawdown_usd.max(start - vault);
     }
 
     /// The final summary.

@@ -137,7 +137,8 @@ pub fn summary_json(output_version: u32) -> serde_json::Value {
             "oi_change_pct": -1.1,
             "safeguards_triggered": 1,
             "max_rise_pct": 5.0,
-            "withdrawn_usd": 0.0
+            "withdrawn_usd": 0.0,
+            "vault_drawdown_usd": 0.0
         }
     })
 }
