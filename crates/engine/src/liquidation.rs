@@ -279,24 +279,8 @@ impl Engine {
                 Side::Buy => (mark + band).min(i128::from(PRICE_TICKS_MAX)),
             };
             let limit = Ticks(i64::try_from(limit).unwrap_or(1));
-            let id: OrderId = self.next_engine_order_id();
-            let request = OrderRequest {
-                id,
-                owner: ai as u32,
-                side,
-                price: limit,
-                size: Lots(lots),
-                time_in_force: TimeInForce::Ioc,
-                self_trade: SelfTradePrevention::CancelMaker,
-            };
-            out.push(Event::OrderAccepted {
-                order: id,
-                account: target,
-                market,
-                side,
-                price: limit,
-                size: Lots(lots),
-            });
+            let request = self.engine_ioc(ai, market, side, limit, lots, out);
+            let id = request.id;
             let mut events = std::mem::take(&mut self.scratch);
             events.clear();
             let submitted = self.markets[m]
@@ -325,6 +309,37 @@ impl Engine {
             }
         }
         self.after_trades(out);
+    }
+
+    /// An engine-owned IOC order for an account (liquidation or backstop unwind): a fresh engine
+    /// order id, the book request, and the `OrderAccepted` event.
+    fn engine_ioc(
+        &mut self,
+        ai: usize,
+        market: MarketId,
+        side: Side,
+        limit: Ticks,
+        lots: i64,
+        out: &mut Vec<Event>,
+    ) -> OrderRequest {
+        let id: OrderId = self.next_engine_order_id();
+        out.push(Event::OrderAccepted {
+            order: id,
+            account: AccountId(ai as u32),
+            market,
+            side,
+            price: limit,
+            size: Lots(lots),
+        });
+        OrderRequest {
+            id,
+            owner: ai as u32,
+            side,
+            price: limit,
+            size: Lots(lots),
+            time_in_force: TimeInForce::Ioc,
+            self_trade: SelfTradePrevention::CancelMaker,
+        }
     }
 
     /// A keeper's request: liquidate a queued scope now, the fee going to the keeper.
@@ -649,24 +664,8 @@ impl Engine {
                 Ticks(i64::try_from(p.clamp(1, PRICE_TICKS_MAX.into())).unwrap_or(1))
             }
         };
-        let id: OrderId = self.next_engine_order_id();
-        let request = OrderRequest {
-            id,
-            owner: ai as u32,
-            side,
-            price: limit,
-            size: Lots(lots),
-            time_in_force: TimeInForce::Ioc,
-            self_trade: SelfTradePrevention::CancelMaker,
-        };
-        out.push(Event::OrderAccepted {
-            order: id,
-            account: AccountId(ai as u32),
-            market,
-            side,
-            price: limit,
-            size: Lots(lots),
-        });
+        let request = self.engine_ioc(ai, market, side, limit, lots, out);
+        let id = request.id;
         // Stop as soon as the scope is back above maintenance, when the venue says so.
         let stop_when_met = cfg.stop_when_maintenance_met;
         let tiers = self.markets[market.index()].spec.tiers.clone();

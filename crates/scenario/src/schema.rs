@@ -1335,6 +1335,15 @@ fn validate(raw: &RawScenario, text: &str, file: &str) -> Result<Vec<VenueConfig
                 None,
             );
         }
+        let rollback_keys = t.from_s.is_some() || t.to_s.is_some() || t.accounts.is_some();
+        if rollback_keys && !(t.group.starts_with("venue:") && t.signal == "rollback") {
+            p(
+                line("signal"),
+                format!("timeline[{i}]"),
+                "`from_s`, `to_s` and `accounts` belong to a venue's `rollback` signal".into(),
+                Some("group = \"venue:NAME\", signal = \"rollback\"".into()),
+            );
+        }
         if let Some(venue) = t.group.strip_prefix("venue:") {
             let Some(vi) = raw.venues.iter().position(|v| v.name == venue) else {
                 p(

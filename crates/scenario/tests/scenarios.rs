@@ -437,3 +437,26 @@ unwind = { portion = "0.1", slippage = "0.05", interval_s = 10 }
         assert!(err.contains(needle), "{needle}: {err}");
     }
 }
+
+/// The crash library's new keys refuse bad input with the key and a hint: a rollback on a venue
+/// without a trade journal or with a window past its time, a settlement without a price, window
+/// keys on another signal, a scale on a book source, an unknown oracle price field.
+#[test]
+fn library_keys_refuse_bad_input() {
+    let base = "include = \"builtin:thin-book-flash-crash\"\n\n";
+    let cases = [
+        ("[[timeline]]\nat_s = 900\ngroup = \"venue:perp-dex\"\nsignal = \"rollback\"\nfrom_s = 600\nto_s = 800\n", "trade_rollback = true"),
+        ("[[timeline]]\nat_s = 700\ngroup = \"venue:perp-dex\"\nsignal = \"rollback\"\nfrom_s = 600\nto_s = 800\n", "0 <= from_s <= to_s <= at_s"),
+        ("[[timeline]]\nat_s = 700\ngroup = \"venue:perp-dex\"\nsignal = \"settle\"\n", "timeline[0].value"),
+        ("[[timeline]]\nat_s = 700\ngroup = \"venue:perp-dex\"\nsignal = \"halt\"\nfrom_s = 1\n", "belong to a venue's `rollback` signal"),
+        ("[[oracles]]\nvenue = \"perp-dex\"\nmarket = \"ALT-PERP\"\ninterval_s = 1\nsources = [{ venue = \"perp-dex\", market = \"ALT-PERP\", weight = 1, scale = 2 }]\n", "oracles[0].sources[0].scale"),
+        ("[[oracles]]\nvenue = \"perp-dex\"\nmarket = \"ALT-PERP\"\ninterval_s = 1\nsources = [{ venue = \"perp-dex\", market = \"ALT-PERP\", weight = 1, price = \"vwap\" }]\n", "`mid` or `last`"),
+    ];
+    for (tail, expect) in cases {
+        let text = format!("{base}{tail}");
+        let err = load(&text, "bad.toml", &mut cascade_scenario::builtin_resolver)
+            .expect_err(tail)
+            .to_string();
+        assert!(err.contains(expect), "{tail}\n→ {err}");
+    }
+}

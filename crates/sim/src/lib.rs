@@ -672,11 +672,14 @@ impl World {
         if let Some(price) = weighted_median(&mut quotes) {
             let ticks = (price / tick).round().max(1.0) as i64;
             // Confidence: the weighted median distance of the sources from the price (zero for
-            // a single source), as a publisher aggregating several venues would report it.
-            let mut spread: Vec<(f64, u32)> =
-                quotes.iter().map(|&(p, w)| ((p - price).abs(), w)).collect();
-            let confidence =
-                weighted_median(&mut spread).map(|c| Ticks((c / tick).round().max(0.0) as i64));
+            // a single source), as a publisher aggregating several venues would report it; only
+            // computed for a venue whose confidence rail reads it.
+            let rail = self.venues[spec.venue].engine.config().safeguards.oracle_confidence_max;
+            let confidence = rail.and_then(|_| {
+                let mut spread: Vec<(f64, u32)> =
+                    quotes.iter().map(|&(p, w)| ((p - price).abs(), w)).collect();
+                weighted_median(&mut spread).map(|c| Ticks((c / tick).round().max(0.0) as i64))
+            });
             let command =
                 Command::SetOracle { market: spec.market, price: Ticks(ticks), confidence };
             self.apply(spec.venue, &command, sink);
